@@ -1,0 +1,127 @@
+"""Turning a visit's records into sealed envelopes that are safe on disk.
+
+The recorder is the only way feedback reaches the outbox. It seals each record in
+memory with the provider's public key before anything is written, so the kiosk
+never stores (and cannot read back) what a client said. If the disk refuses a
+write, the sealed envelopes wait in memory and are retried; the failure is written
+to the health file for staff.
+
+cryptography and tinydb are imported on first use, off the path to the first screen.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from kiosk.config import KioskConfig
+from kiosk.health import Health, write_health
+
+if TYPE_CHECKING:
+    from kiosk.outbox import Outbox
+    from kiosk.keyfiles import PublicKey
+
+log = logging.getLogger(__name__)
+# Sealed envelopes kept in memory while the disk refuses them: days of feedback at a busy kiosk.
+MAX_UNSAVED = 5000
+
+
+class RecordingFailed(Exception):
+    """The envelopes are sealed and kept in memory, but not yet on disk."""
+
+
+class Recorder:
+    def __init__(self, config: KioskConfig, *, clock: Callable[[], float] = time.monotonic):
+        self._config = config
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._outbox: Outbox | None = None
+        self._key: PublicKey | None = None
+        self._unsaved: list[dict] = []
+        self.last_error: str | None = None
+        self.last_recorded_at: float | None = None
+
+    def prepare(self) -> None:
+        """Load the key and open the outbox; call it once the first screen is up."""
+        with self._lock:
+            self._load_key()
+            self._open_outbox()
+            self._report()
+
+    def _load_key(self) -> None:
+        if self._key is None:
+            from kiosk.keyfiles import load_public_key
+
+            self._key = load_public_key(self._config.public_key)
+
+    def _open_outbox(self) -> Outbox:
+        if self._outbox is None:
+            from kiosk.outbox import Outbox
+
+            self._outbox = Outbox(self._config.outbox_dir)
+        return self._outbox
+
+    @property
+    def outbox(self) -> Outbox:
+        with self._lock:
+            return self._open_outbox()
+
+    @property
+    def unsaved(self) -> int:
+        return len(self._unsaved)
+
+    def record(self, records: list[dict]) -> None:
+        """Seal the records and make them durable; raises RecordingFailed if the disk refused."""
+        if not records:
+            return
+        from kiosk.sealing import seal
+
+        with self._lock:
+            self._load_key()
+            self.last_recorded_at = self._clock()
+            self._unsaved.extend(seal(record, self._key, kiosk_id=self._config.kiosk_id) for record in records)
+            del self._unsaved[:-MAX_UNSAVED]
+            self._flush()
+
+    def retry(self) -> bool:
+        """Try again to save what the disk refused; True when nothing is left in memory."""
+        with self._lock:
+            try:
+                self._flush()
+            except RecordingFailed:
+                return False
+            return True
+
+    def _flush(self) -> None:
+        try:
+            outbox = self._open_outbox()
+            while self._unsaved:
+                outbox.append(self._unsaved[0])
+                self._unsaved.pop(0)
+        except OSError as error:
+            self.last_error = f"{error.strerror or error} ({len(self._unsaved)} waiting in memory)"
+            log.error("could not save feedback in %s: %s", self._config.outbox_dir, error)
+            self._report()
+            raise RecordingFailed(self.last_error) from error
+        if self.last_error is not None:
+            log.info("feedback saved again after a write error")
+            self.last_error = None
+            self._report()
+
+    def _report(self) -> None:
+        health = Health(pid=os.getpid(), updated=time.time(), unsaved=len(self._unsaved),
+                        last_write_error=self.last_error, last_write_error_at=time.time() if self.last_error else None)
+        try:
+            write_health(self._config.data_dir, health)
+        except OSError as error:
+            log.warning("could not write the health file: %s", error)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._outbox is not None:
+                self._outbox.close()
+                self._outbox = None
