@@ -1,0 +1,52 @@
+"""Writing opened records for people and systems: JSON Lines, or CSV for spreadsheets."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable
+from typing import TextIO
+
+RESPONSE_COLUMNS = ("id", "survey", "survey_version", "language", "mode", "partial", "misuse", "synthetic",
+                    "hour", "kiosk", "unit", "reply")
+REPLY_COLUMNS = ("reference", "contact_kind", "contact", "language", "promised_days", "hour", "kiosk", "unit")
+
+
+def write_records(records: list[dict], format: str, out: TextIO) -> None:
+    if format == "jsonl":
+        for record in records:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    elif records and records[0]["type"] == "reply_request":
+        _write_csv(REPLY_COLUMNS, (_reply_row(record) for record in records), out)
+    else:
+        questions = list(dict.fromkeys(key for record in records for key in record["answers"]))
+        _write_csv(RESPONSE_COLUMNS + tuple(questions), (_response_row(record, questions) for record in records), out)
+
+
+def _write_csv(columns: tuple[str, ...], rows: Iterable[dict], out: TextIO) -> None:
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+
+
+def _response_row(record: dict, questions: list[str]) -> dict:
+    flags = record["flags"]
+    row = {
+        "id": record["id"], "survey": record["survey"]["id"], "survey_version": record["survey"]["version"],
+        "language": record["language"], "mode": record["mode"], "partial": flags["partial"],
+        "misuse": flags["misuse"], "synthetic": flags["synthetic"], "hour": record["hour"],
+        "kiosk": record["kiosk"], "unit": record["unit"], "reply": record.get("reply") or "",
+    }
+    for question in questions:
+        answer = record["answers"].get(question, "")
+        row[question] = ";".join(map(str, answer)) if isinstance(answer, list) else answer
+    return row
+
+
+def _reply_row(record: dict) -> dict:
+    return {
+        "reference": record["reference"], "contact_kind": record["contact"]["kind"],
+        "contact": record["contact"]["value"], "language": record["language"],
+        "promised_days": record["promised_days"], "hour": record["hour"], "kiosk": record["kiosk"],
+        "unit": record["unit"],
+    }
