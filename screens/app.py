@@ -1,0 +1,232 @@
+"""The kiosk app: walks one client at a time through the survey, then forgets them.
+
+Screens present and collect; this class moves the session along and hands the
+finished visit to the recorder. `make_app` builds it for the command line and the
+tests alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+
+from textual import events
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from kiosk.config import KioskConfig
+from kiosk.guard import Contact
+from kiosk.recorder import Recorder, RecordingFailed
+from kiosk.session import Origin, Session
+from kiosk.strings import Strings, load_strings
+from kiosk.systemd import notify
+from kiosk.survey import Answer, Question, Survey, check_covers, load_survey
+from screens.endings import IdleWarningScreen, OutOfOrderScreen, ThanksScreen
+from screens.question import ChoiceScreen, FreeTextScreen
+from screens.reply import ReplyScreen
+from screens.welcome import LanguageScreen, WelcomeScreen
+
+log = logging.getLogger(__name__)
+# Keys that would quit, suspend, or open Textual's command palette: on a kiosk they do nothing.
+LOCKED_KEYS = ("ctrl+c", "ctrl+q", "ctrl+p", "ctrl+z", "ctrl+backslash")
+DEMO_EXIT_KEY = "f10"
+RETRY_SECONDS = 15
+SCREEN_FOR_TYPE = {"faces": ChoiceScreen, "scale": ChoiceScreen, "single": ChoiceScreen, "multi": ChoiceScreen,
+                   "text": FreeTextScreen, "reply": ReplyScreen}
+
+
+class KioskApp(App, inherit_bindings=False):
+    CSS_PATH = "kiosk.tcss"
+    ENABLE_COMMAND_PALETTE = False
+    ALLOW_SELECT = False
+    TITLE = "Feedback kiosk"
+    BINDINGS = [*(Binding(key, "nothing", show=False, priority=True) for key in LOCKED_KEYS),
+                Binding(DEMO_EXIT_KEY, "leave_demo", show=False, priority=True)]
+
+    def __init__(self, config: KioskConfig, survey: Survey, strings: Strings, recorder: Recorder, *,
+                 clock: Callable[[], float] = time.monotonic, demo: bool = False, idle_tick: float = 1.0):
+        super().__init__()
+        self.config = config
+        self.survey = survey
+        self.strings = strings
+        self.recorder = recorder
+        self.clock = clock
+        self.demo = demo
+        self.idle_tick = idle_tick
+        self.language = config.default_language
+        self.last_input = clock()
+        self.session = self._new_session()
+
+    # -- the words on screen -------------------------------------------------
+
+    def t(self, key: str, **values: object) -> str:
+        return self.strings(key, self.language, **values)
+
+    # -- start-up ------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.push_screen(WelcomeScreen())
+        self.call_after_refresh(self.first_screen_painted)
+        self.set_interval(self.idle_tick, self.check_client_idle)
+        self.set_interval(RETRY_SECONDS, self.retry_unsaved)
+
+    def first_screen_painted(self) -> None:
+        notify("READY=1")
+        # Sealing and storage load after the first paint, so the welcome shows at once.
+        self.run_worker(self.recorder.prepare, name="prepare", thread=True, exit_on_error=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            log.error("%s failed: %r", event.worker.name, event.worker.error)
+            if event.worker.name == "prepare":
+                self._replace_screens(OutOfOrderScreen())
+
+    # -- input and idleness --------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown, events.MouseUp)):
+            self.last_input = self.clock()
+        await super().on_event(event)
+
+    def check_client_idle(self) -> None:
+        """Warn, then clear the screen for the next person (WCAG 2.2.1: at least 20 s to continue)."""
+        if isinstance(self.screen, (ThanksScreen, OutOfOrderScreen)):
+            return
+        idle = self.clock() - self.last_input
+        left = self.config.idle_seconds - idle
+        warning = self.screen if isinstance(self.screen, IdleWarningScreen) else None
+        if left <= 0:
+            if self._has_client():
+                self.run_worker(self.reset())
+        elif left <= self.config.warning_seconds and self._has_client():
+            if warning:
+                warning.count_down(left)
+            else:
+                self.push_screen(IdleWarningScreen(left))
+        elif warning:
+            warning.dismiss()
+
+    def _has_client(self) -> bool:
+        session = self.session
+        return session.started or bool(session.answers) or self.language != self.config.default_language
+
+    async def reset(self) -> None:
+        """The client walked away: keep what the policy keeps, forget the rest, start over."""
+        records = self.session.abandon(self.config.partial)
+        if records:
+            self.run_worker(lambda: self._record(records), thread=True, name="record-partial")
+        self.show_welcome()
+
+    def show_welcome(self) -> None:
+        self.session = self._new_session(language=self.config.default_language)
+        self._replace_screens(WelcomeScreen())
+
+    def _replace_screens(self, screen: Screen) -> None:
+        """Drop every screen the last person saw (keyboards, warnings included), then show `screen`."""
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.switch_screen(screen)
+
+    # -- the visit -----------------------------------------------------------
+
+    def _new_session(self, language: str | None = None) -> Session:
+        if language:
+            self.language = language
+        return Session(
+            survey=self.survey, language=self.language,
+            origin=Origin(self.config.kiosk_id, self.config.unit_id),
+            free_text_max=self.config.free_text_max,
+            reply_days=self.config.reply.days if self.config.reply else None,
+            previous_response_at=self.recorder.last_recorded_at,
+            min_interval=self.config.min_interval, clock=self.clock,
+        )
+
+    def set_language(self, code: str) -> None:
+        self.language = self.session.language = code
+        self.run_worker(self.screen.recompose())
+
+    def choose_language(self) -> None:
+        def chosen(code: str | None) -> None:
+            if code:
+                self.set_language(code)
+
+        self.push_screen(LanguageScreen(), chosen)
+
+    # Each step names the question its screen showed: a second tap that lands after the
+    # screen has moved on (a double tap, a tap during saving) is ignored, not applied to the
+    # next question.
+
+    def start_feedback(self) -> None:
+        if not self.session.started:
+            self._show(self.session.start())
+
+    def answer(self, question: Question, value: Answer) -> None:
+        if question is self.session.current:
+            self._show(self.session.answer(value))
+
+    def skip(self, question: Question) -> None:
+        if question is self.session.current:
+            self._show(self.session.skip())
+
+    def go_back(self, question: Question | None) -> None:
+        if question is self.session.current:
+            self._show(self.session.back())
+
+    def request_reply(self, question: Question, contact: Contact) -> None:
+        if question is self.session.current:
+            self._show(self.session.request_reply(contact))
+
+    def _show(self, question: Question | None) -> None:
+        if self.session.finished:
+            self.run_worker(self._finish(), exclusive=True, group="finish")
+        elif question is None:
+            self.switch_screen(WelcomeScreen())
+        else:
+            screen_class = SCREEN_FOR_TYPE[question.type]
+            self.switch_screen(screen_class(question, self.session.progress(), self.session.answers.get(question.id)))
+
+    async def _finish(self) -> None:
+        session = self.session
+        records = session.finish()
+        reference = session.reply.reference if session.reply else None
+        self.session = self._new_session()  # from here on, nothing of this client is reachable
+        saved = await asyncio.to_thread(self._record, records)
+        self._replace_screens(ThanksScreen(reference=reference, saved=saved))
+
+    def _record(self, records: list[dict]) -> bool:
+        try:
+            self.recorder.record(records)
+        except RecordingFailed:
+            return False
+        return True
+
+    def retry_unsaved(self) -> None:
+        if self.recorder.unsaved:
+            self.run_worker(self.recorder.retry, thread=True, name="retry")
+
+    # -- keys --------------------------------------------------------------
+
+    def action_nothing(self) -> None:
+        """Quit, suspend and palette keys land here and do nothing."""
+
+    def action_leave_demo(self) -> None:
+        self.exit()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "leave_demo":
+            return self.demo
+        return True
+
+
+def make_app(config: KioskConfig, *, demo: bool = False, clock: Callable[[], float] = time.monotonic,
+             idle_tick: float = 1.0) -> KioskApp:
+    """The app for a config: the entry point and the tests build it the same way."""
+    survey = load_survey(config.survey)
+    check_covers(survey, config.languages, file=config.source or "the demo config")
+    strings = load_strings()
+    return KioskApp(config, survey, strings, Recorder(config, clock=clock), clock=clock, demo=demo,
+                    idle_tick=idle_tick)

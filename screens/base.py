@@ -1,0 +1,144 @@
+"""The shape of every client screen: a prompt, then big targets laid out to fit."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Button
+
+from screens.layout import header_lines
+from screens.widgets import MoreTarget, Prompt, Target, TargetGrid
+
+if TYPE_CHECKING:
+    from screens.app import KioskApp
+
+DIRECTIONS = {"up": (0, -1), "down": (0, 1), "left": (-1, 0), "right": (1, 0)}
+
+
+class TargetScreen(Screen):
+    """Subclasses say what the prompt reads and which targets there are; this class lays them
+    out, moves focus with the arrow keys, and hands each press to `chosen()`."""
+
+    BINDINGS = [Binding(key, f"move('{key}')", show=False) for key in DIRECTIONS]
+    AUTO_FOCUS = "TargetGrid Target"
+
+    app: KioskApp
+
+    def t(self, key: str, **values: object) -> str:
+        return self.app.t(key, **values)
+
+    # -- what subclasses provide --------------------------------------------
+
+    def prompt(self) -> tuple[str, str]:
+        """(title, body): the title in bold, the body as plain lines below it."""
+        raise NotImplementedError
+
+    def choices(self) -> list[Widget]:
+        return []
+
+    def nav_start(self) -> list[Widget]:
+        return []
+
+    def nav_end(self) -> list[Widget]:
+        return []
+
+    def chosen(self, target: Target) -> None:
+        """A choice or navigation target was pressed (Back and Language are handled here)."""
+
+    def go_back(self) -> None:
+        """Where Back leads: every screen with a Back target says."""
+        raise NotImplementedError
+
+    def back_and_language(self) -> list[Widget]:
+        return [Target(self.t("nav.back"), id="back", classes="nav"),
+                Target(self.t("nav.language"), id="language", classes="nav")]
+
+    # -- layout -------------------------------------------------------------
+
+    def _prompt_text(self) -> Text:
+        title, body = self.prompt()
+        return Text.assemble((title, "bold"), f"\n{body}" if body else "")
+
+    def compose(self):
+        text = self._prompt_text()
+        self._prompt_plain = text.plain
+        yield Prompt(text, id="prompt")
+        yield TargetGrid(text, self.choices(), self.nav_start(), self.nav_end(), more_label=self.t("nav.more"))
+
+    def refresh_prompt(self) -> None:
+        """Show a changed prompt (typed text, a countdown) without rebuilding the targets."""
+        text = self._prompt_text()
+        for prompt in self.query(Prompt):
+            prompt.update(text)
+        if header_lines(text.plain, self.size.width) != header_lines(self._prompt_plain, self.size.width):
+            self._prompt_plain = text.plain
+            self._arrange()
+        self._prompt_plain = text.plain
+
+    def on_mount(self) -> None:
+        self._arrange()
+
+    async def recompose(self) -> None:
+        """Draw the screen again (in another language), keeping what the client chose on it."""
+        await super().recompose()
+        self._arrange()
+        focus = self.query(self.AUTO_FOCUS) if self.AUTO_FOCUS else None
+        if focus:
+            focus.first().focus()
+
+    def on_resize(self) -> None:
+        self._arrange()
+
+    def prompt_can_hide(self) -> bool:
+        """True where the targets matter more than the prompt when both do not fit."""
+        return False
+
+    def _arrange(self) -> None:
+        grid = self.query_one(TargetGrid)
+        width, height = self.size
+        layout = grid.arrange_for(width, height, self._prompt_plain)
+        hidden = layout.header_in_grid and self.prompt_can_hide()
+        if hidden:
+            layout = grid.arrange_for(width, height, None)
+        self.query_one("#prompt", Prompt).display = not layout.header_in_grid and not hidden
+
+    # -- input --------------------------------------------------------------
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        target = event.button
+        if isinstance(target, MoreTarget):
+            self.query_one(TargetGrid).next_page()
+        elif target.id == "back":
+            self.go_back()
+        elif target.id == "language":
+            self.app.choose_language()
+        elif isinstance(target, Target):
+            self.chosen(target)
+
+    def action_move(self, direction: str) -> None:
+        """Move focus to the nearest visible target in that direction (a USB keypad's arrows)."""
+        current = self.focused
+        targets = [widget for widget in self.query(Target) if widget.display and widget.focusable]
+        if current is None or current not in targets:
+            if targets:
+                targets[0].focus()
+            return
+        dx, dy = DIRECTIONS[direction]
+        here = current.region.center
+        best, best_score = None, None
+        for target in targets:
+            x, y = target.region.center
+            along = (x - here[0]) * dx + (y - here[1]) * dy
+            if target is current or along <= 0:
+                continue
+            across = abs((x - here[0]) * dy) + abs((y - here[1]) * dx)
+            score = along + 3 * across
+            if best_score is None or score < best_score:
+                best, best_score = target, score
+        if best is not None:
+            best.focus()

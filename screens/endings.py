@@ -1,0 +1,73 @@
+"""How a visit ends: thanks, the idle warning, and the screen shown when the kiosk cannot work."""
+
+from __future__ import annotations
+
+import math
+
+from kiosk.session import format_reference
+from screens.base import TargetScreen
+from screens.widgets import Target
+
+
+class ThanksScreen(TargetScreen):
+    """Shown once the feedback is safe on disk (or, calmly, when it is not yet)."""
+
+    AUTO_FOCUS = "#close"
+
+    def __init__(self, *, reference: str | None, saved: bool):
+        super().__init__()
+        self.reference = reference
+        self.saved = saved
+
+    def prompt(self):
+        lines = [self.t("thanks.next")]
+        promise = self.app.config.reply
+        if self.reference and promise:
+            lines.append(self.t("thanks.reply", answerer=promise.answerer[self.app.language], days=promise.days,
+                                reference=format_reference(self.reference)))
+        if not self.saved:
+            lines.append(self.t("thanks.unsaved"))
+        return self.t("thanks.title"), "\n".join(lines)
+
+    def nav_start(self):
+        return [Target(self.t("nav.language"), id="language", classes="nav")]
+
+    def nav_end(self):
+        return [Target(self.t("thanks.close"), id="close", classes="nav primary")]
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.set_timer(self.app.config.thanks_seconds, self.app.show_welcome)
+
+    def chosen(self, target: Target) -> None:
+        self.app.show_welcome()
+
+
+class IdleWarningScreen(TargetScreen):
+    """Before the screen is cleared for the next person: at least 20 seconds to say "I'm here"."""
+
+    def __init__(self, seconds_left: float):
+        super().__init__()
+        self.seconds_left = seconds_left
+
+    def prompt(self):
+        return self.t("idle.title"), self.t("idle.countdown", seconds=math.ceil(max(self.seconds_left, 0)))
+
+    def choices(self):
+        return [Target(self.t("idle.continue"), id="continue", classes="choice primary")]
+
+    def count_down(self, seconds_left: float) -> None:
+        self.seconds_left = seconds_left
+        self.refresh_prompt()
+
+    def chosen(self, target: Target) -> None:
+        self.dismiss()
+
+
+class OutOfOrderScreen(TargetScreen):
+    """The kiosk cannot seal or store feedback (a broken key file, a locked queue): say so."""
+
+    AUTO_FOCUS = None
+
+    def prompt(self):
+        return self.t("out_of_order.title"), self.t("out_of_order.body")

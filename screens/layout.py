@@ -1,0 +1,101 @@
+"""How a screen's tap targets fit the terminal: a pure function, tested without Textual.
+
+Every target is at least TARGET_ROWS x TARGET_COLUMNS cells. On the kiosk's 800x480
+panel with a 16x32 console font (50x15 cells) that is a finger-sized 256x160 pixels,
+and the screen holds only a 3x3 grid of them. So the question moves into the first
+slot when a row of its own would cost a row of targets, navigation shares the last
+row of choices when it must, and choices that still do not fit are shown a page at
+a time behind a "more" target.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from dataclasses import dataclass
+
+TARGET_ROWS = 5
+TARGET_COLUMNS = 16
+MAX_ROW_HEIGHT = 9  # taller than this a button is just a big empty box
+
+
+@dataclass(frozen=True)
+class Plan:
+    columns: int
+    rows: int  # grid rows on one page
+    row_height: int
+    header_in_grid: bool
+    nav_own_row: bool  # navigation starts a row of its own, below the choices
+    page_size: int  # choices on one page
+    pages: int
+
+    @property
+    def paged(self) -> bool:
+        return self.pages > 1
+
+
+def header_lines(text: str, width: int) -> int:
+    """Lines a text takes wrapped to `width` with one column of padding each side."""
+    wrap_width = max(width - 2, 8)
+    return sum(len(textwrap.wrap(line, wrap_width)) or 1 for line in text.splitlines() or [""])
+
+
+def plan(width: int, height: int, header_height: int, items: int, nav: int) -> Plan:
+    """Lay out `items` choices and `nav` navigation targets below (or beside) a header."""
+    max_columns = max(1, width // TARGET_COLUMNS)
+    for header_in_grid in (False, True):
+        for nav_own_row in (True, False):
+            fitted = _fit(max_columns, height, header_height, items, nav, header_in_grid, nav_own_row)
+            if fitted:
+                return fitted
+    return _paged(max_columns, height, header_height, items, nav)
+
+
+def _available_rows(height: int, header_height: int, header_in_grid: bool) -> tuple[int, int]:
+    """(rows of targets, lines for them) below the header, or in the whole height."""
+    lines = height if header_in_grid else height - header_height
+    return max(lines // TARGET_ROWS, 0), lines
+
+
+def _fit(max_columns: int, height: int, header_height: int, items: int, nav: int,
+         header_in_grid: bool, nav_own_row: bool) -> Plan | None:
+    rows, lines = _available_rows(height, header_height, header_in_grid)
+    lead = items + int(header_in_grid)
+    if rows < 1 or lead == 0 and nav == 0:
+        return None
+    item_rows = math.ceil(lead / max_columns) if lead else 0
+    columns = max(math.ceil(lead / item_rows) if item_rows else nav, 1)
+    columns = max(min(max(columns, nav if nav_own_row else 1), max_columns), 1)
+    if nav_own_row:
+        needed = math.ceil(lead / columns) + math.ceil(nav / columns)
+    else:
+        needed = math.ceil((lead + nav) / columns)
+    if needed > rows:
+        return None
+    return Plan(columns, needed, _row_height(lines, needed), header_in_grid, nav_own_row, items, 1)
+
+
+def _paged(max_columns: int, height: int, header_height: int, items: int, nav: int) -> Plan:
+    """Too many choices for one screen: a page at a time, with one more target for "more".
+    The prompt goes where it leaves the most choices on a page."""
+    options = []
+    for header_in_grid in (False, True):
+        rows, lines = _available_rows(height, header_height, header_in_grid)
+        rows = max(rows, 1)
+        page_size = max(max_columns * rows - int(header_in_grid) - nav - 1, 1)
+        options.append((page_size, not header_in_grid, rows, lines, header_in_grid))
+    page_size, _, rows, lines, header_in_grid = max(options)
+    return Plan(max_columns, rows, _row_height(lines, rows), header_in_grid, False,
+                page_size, math.ceil(items / page_size))
+
+
+def _row_height(lines: int, rows: int) -> int:
+    return max(TARGET_ROWS, min(MAX_ROW_HEIGHT, lines // max(rows, 1)))
+
+
+def capacity(width: int, height: int, header_height: int, nav: int) -> int:
+    """How many choices fit on one page beside `nav` navigation targets."""
+    fitting = 0
+    while not plan(width, height, header_height, fitting + 1, nav).paged and fitting < 100:
+        fitting += 1
+    return fitting

@@ -1,0 +1,166 @@
+"""The question screens: faces, a 0-10 scale, single and multiple choice, free text."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+
+from kiosk.guard import clean_text, find_personal_data
+from kiosk.survey import Answer, Question
+from screens.base import TargetScreen
+from screens.keyboard import KeyboardScreen
+from screens.widgets import FaceTarget, Target
+
+
+class QuestionScreen(TargetScreen):
+    """One question of the survey, with its progress line ("Question 2 / 4") and Back."""
+
+    def __init__(self, question: Question, progress: tuple[int, int], answer: Answer | None):
+        super().__init__()
+        self.question = question
+        self.progress = progress
+        self.answer = answer
+
+    def text(self, texts: dict[str, str]) -> str:
+        return texts[self.app.language]
+
+    def progress_line(self) -> str:
+        number, total = self.progress
+        return self.t("question.progress", number=number, total=total)
+
+    def nav_start(self):
+        return self.back_and_language()
+
+    def go_back(self) -> None:
+        self.app.go_back(self.question)
+
+    def skip_target(self) -> list[Target]:
+        return [Target(self.t("nav.skip"), id="skip", classes="nav")] if self.question.optional else []
+
+
+class ChoiceScreen(QuestionScreen):
+    """Faces, scale and single choice move on at the first tap; multiple choice has Next."""
+
+    BINDINGS = [*TargetScreen.BINDINGS, *(Binding(str(digit), f"digit({digit})", show=False) for digit in range(10))]
+
+    def __init__(self, question: Question, progress: tuple[int, int], answer: Answer | None):
+        super().__init__(question, progress, answer)
+        self.picked: list = list(answer) if question.type == "multi" and answer else []
+
+    def prompt(self):
+        question = self.question
+        lines = [self.progress_line()]
+        if question.type == "multi":
+            lines.append(self.t("question.choose_many"))
+        if question.low_label and question.high_label:
+            low, high = question.options[0].value, question.options[-1].value
+            lines.append(self.t("question.scale_ends", low=low, high=high, low_label=self.text(question.low_label),
+                                high_label=self.text(question.high_label)))
+        return self.text(question.text), "\n".join(lines)
+
+    def choices(self):
+        targets = []
+        for number, option in enumerate(self.question.options, start=1):
+            label = self.text(option.label)
+            selected = option.value in self.picked or option.value == self.answer
+            if option.face:
+                targets.append(FaceTarget(option.face, label, option.value, number=number, selected=selected))
+            else:
+                targets.append(Target(label, option.value, selected=selected, classes="choice"))
+        return targets
+
+    def nav_end(self):
+        if self.question.type == "multi":
+            return [Target(self.t("nav.next"), id="next", classes="nav primary")]
+        return self.skip_target()
+
+    def chosen(self, target: Target) -> None:
+        if target.id == "skip":
+            self.app.skip(self.question)
+        elif target.id == "next":
+            self.app.answer(self.question, tuple(self.picked)) if self.picked else self.app.skip(self.question)
+        elif self.question.type == "multi":
+            self._toggle(target)
+        else:
+            self.app.answer(self.question, target.value)
+
+    def _toggle(self, target: Target) -> None:
+        if target.value in self.picked:
+            self.picked.remove(target.value)
+        elif len(self.picked) < (self.question.max_choices or len(self.question.options)):
+            self.picked.append(target.value)
+        target.mark(target.value in self.picked)
+
+    def action_digit(self, digit: int) -> None:
+        """Digits choose a face or a choice by its number (a scale by its value)."""
+        question = self.question
+        if question.type == "scale":
+            values = [option.value for option in question.options]
+            if digit in values:
+                self.app.answer(self.question, digit)
+        elif 1 <= digit <= len(question.options):
+            option = question.options[digit - 1]
+            target = next(t for t in self.query(Target) if t.value == option.value)
+            self.chosen(target)
+
+
+class FreeTextScreen(QuestionScreen):
+    """Optional free text, typed on the on-screen keyboard and checked for personal data."""
+
+    def prompt(self):
+        lines = [self.progress_line(), self.t("text.hint")]
+        if self.answer:
+            lines.append(self.t("text.yours", text=self.answer))
+        return self.text(self.question.text), "\n".join(lines)
+
+    def choices(self):
+        label = self.t("text.edit") if self.answer else self.t("text.write")
+        return [Target(label, id="write", classes="choice primary")]
+
+    def nav_end(self):
+        if self.answer:
+            return [Target(self.t("nav.next"), id="next", classes="nav primary")]
+        return self.skip_target()
+
+    def chosen(self, target: Target) -> None:
+        if target.id == "write":
+            self.open_keyboard(str(self.answer or ""))
+        elif target.id == "next":
+            self.app.answer(self.question, self.answer)
+        elif target.id == "skip":
+            self.app.skip(self.question)
+
+    def open_keyboard(self, text: str) -> None:
+        keyboard = KeyboardScreen("text", self.text(self.question.text), text,
+                                  max_length=self.app.config.free_text_max)
+        self.app.push_screen(keyboard, self._typed)
+
+    def _typed(self, typed: str | None) -> None:
+        text = clean_text(typed or "", self.app.config.free_text_max).strip()
+        if not text:
+            return
+        kinds = list(dict.fromkeys(finding.kind for finding in find_personal_data(text)))
+        if not kinds:
+            self.app.answer(self.question, text)
+            return
+        # The session replaces personal data before sealing; the client is told first.
+        self.app.push_screen(PrivacyNoticeScreen(kinds), lambda go_on: self.app.answer(self.question, text) if go_on
+                             else self.open_keyboard(text))
+
+
+class PrivacyNoticeScreen(TargetScreen):
+    """Tells the client, in easy words, that personal data in their text will be removed."""
+
+    def __init__(self, kinds: list[str]):
+        super().__init__()
+        self.kinds = kinds
+
+    def prompt(self):
+        found = " ".join(self.t(f"privacy.{kind}") for kind in self.kinds)
+        return found, f"{self.t('privacy.removed')}\n{self.t('privacy.reply_hint')}"
+
+    def choices(self):
+        return [Target(self.t("privacy.continue"), id="continue", classes="choice primary"),
+                Target(self.t("text.edit"), id="edit", classes="choice")]
+
+    def chosen(self, target: Target) -> None:
+        self.dismiss(target.id == "continue")
