@@ -169,7 +169,8 @@ def _open(args: argparse.Namespace) -> int:
             failures += 1
             print(f"kiosk: envelope {envelope.get('id', '?')} could not be opened: {error.reason}", file=sys.stderr)
     wanted = "reply_request" if args.replies else "response"
-    write_records([record for record in records if record.get("type") == wanted], args.format, sys.stdout)
+    write_records([record for record in records if record.get("type") == wanted], args.format, sys.stdout,
+                  replies=args.replies)
     return 1 if failures else 0
 
 

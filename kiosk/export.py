@@ -12,11 +12,12 @@ RESPONSE_COLUMNS = ("id", "survey", "survey_version", "language", "mode", "parti
 REPLY_COLUMNS = ("reference", "contact_kind", "contact", "language", "promised_days", "hour", "kiosk", "unit")
 
 
-def write_records(records: list[dict], format: str, out: TextIO) -> None:
+def write_records(records: list[dict], format: str, out: TextIO, *, replies: bool = False) -> None:
+    """`records` are responses, or with `replies` reply requests: a CSV of none still has their columns."""
     if format == "jsonl":
         for record in records:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
-    elif records and records[0]["type"] == "reply_request":
+    elif replies:
         _write_csv(REPLY_COLUMNS, (_reply_row(record) for record in records), out)
     else:
         questions = list(dict.fromkeys(key for record in records for key in record["answers"]))
