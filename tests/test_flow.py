@@ -232,3 +232,43 @@ async def test_thanks_returns_to_a_fresh_welcome_by_itself(config):
         assert isinstance(app.screen, WelcomeScreen)
         assert "Kerro meille käynnistäsi" in shown(app)  # back in the default language
         assert len(app.screen_stack) == 2
+
+
+async def test_the_on_screen_keyboard_works_by_arrow_keys_and_enter(config, opened):
+    app = build(config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await tap_on(pilot, id="start")
+        await tap_on(pilot, value=5)
+        await tap_on(pilot, id="skip")
+        await pilot.press("enter")  # Write
+        await settle(pilot)
+        assert isinstance(app.screen, KeyboardScreen)
+        await pilot.press("enter")  # the first group: a b c d ...
+        await settle(pilot)
+        await pilot.press("right", "enter")  # its second letter
+        await settle(pilot)
+        assert "b▏" in shown(app)
+        await pilot.press("backspace")
+        await settle(pilot)
+        assert "b▏" not in shown(app)
+        await pilot.press("enter", "enter")  # the first group again, its first letter
+        await settle(pilot)
+        app.screen.query_one("#done").focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ReplyScreen)
+        await tap_on(pilot, id="no")
+    [response] = opened(config)
+    assert response["answers"]["more"] == "a"
+
+
+async def test_dragging_across_the_screen_selects_no_text(config):
+    app = build(config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.mouse_down(offset=(1, 2))
+        await pilot.hover(offset=(60, 3))
+        await pilot.mouse_up(offset=(60, 3))
+        await settle(pilot)
+        assert app.screen.get_selected_text() is None
