@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -47,12 +46,6 @@ class KioskConfig:
     def outbox_dir(self) -> Path:
         return self.data_dir / "outbox"
 
-    @property
-    def runtime_dir(self) -> Path:
-        """Where the running kiosk reports its health: RAM (systemd's RuntimeDirectory) when
-        there is one, so that a full or read-only disk can still be reported."""
-        runtime = os.environ.get("RUNTIME_DIRECTORY") or os.environ.get("XDG_RUNTIME_DIR")
-        return Path(runtime) / f"feedback-kiosk-{self.kiosk_id}" if runtime else self.data_dir
 
 
 def load_config(path: Path) -> KioskConfig:
@@ -111,7 +104,6 @@ def _reply(root: Table, languages: tuple[str, ...]) -> ReplyPromise | None:
     if not root.has("reply"):
         return None
     reply = root.table("reply")
-    enabled = reply.boolean("enabled", True)
     promise = ReplyPromise(reply.translations("answerer", languages), reply.integer("days", minimum=1, maximum=60))
     reply.finish()
-    return promise if enabled else None
+    return promise

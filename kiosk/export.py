@@ -10,6 +10,9 @@ from typing import TextIO
 RESPONSE_COLUMNS = ("id", "survey", "survey_version", "language", "mode", "partial", "misuse", "synthetic",
                     "hour", "kiosk", "unit", "reply")
 REPLY_COLUMNS = ("reference", "contact_kind", "contact", "language", "promised_days", "hour", "kiosk", "unit")
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection);
+# a leading apostrophe makes it text, and keeps the + of a phone number.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def write_records(records: list[dict], format: str, out: TextIO, *, replies: bool = False) -> None:
@@ -27,7 +30,11 @@ def write_records(records: list[dict], format: str, out: TextIO, *, replies: boo
 def _write_csv(columns: tuple[str, ...], rows: Iterable[dict], out: TextIO) -> None:
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({column: _as_text(value) for column, value in row.items()} for row in rows)
+
+
+def _as_text(value: object) -> object:
+    return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
 
 
 def _response_row(record: dict, questions: list[str]) -> dict:

@@ -15,7 +15,6 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from kiosk.config import KioskConfig
@@ -35,15 +34,13 @@ class RecordingFailed(Exception):
 
 
 class Recorder:
-    def __init__(self, config: KioskConfig, *, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, config: KioskConfig):
         self._config = config
-        self._clock = clock
         self._lock = threading.Lock()
         self._outbox: Outbox | None = None
         self._key: PublicKey | None = None
         self._unsaved: list[dict] = []
         self.last_error: str | None = None
-        self.last_recorded_at: float | None = None
 
     def prepare(self) -> None:
         """Load the key and open the outbox; call it once the first screen is up."""
@@ -82,7 +79,6 @@ class Recorder:
 
         with self._lock:
             self._load_key()
-            self.last_recorded_at = self._clock()
             self._unsaved.extend(seal(record, self._key, kiosk_id=self._config.kiosk_id) for record in records)
             del self._unsaved[:-MAX_UNSAVED]
             self._flush()
@@ -97,13 +93,16 @@ class Recorder:
             return True
 
     def _flush(self) -> None:
+        from kiosk.outbox import OutboxError
+
         try:
             outbox = self._open_outbox()
             while self._unsaved:
                 outbox.append(self._unsaved[0])
                 self._unsaved.pop(0)
-        except OSError as error:
-            self.last_error = f"{error.strerror or error} ({len(self._unsaved)} waiting in memory)"
+        except (OSError, OutboxError) as error:
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+            self.last_error = f"{reason} ({len(self._unsaved)} waiting in memory)"
             log.error("could not save feedback in %s: %s", self._config.outbox_dir, error)
             self._report()
             raise RecordingFailed(self.last_error) from error

@@ -6,6 +6,7 @@ reported the same way: `file: key: what is wrong`, exit status 2, no traceback.
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -98,6 +99,8 @@ class Table:
     def number(self, name: str, default: Any = _MISSING, *, minimum: float | None = None,
                maximum: float | None = None) -> float:
         value = self._get(name, default, (int, float), "a number")
+        if value is not default and not math.isfinite(value):
+            raise self.error(name, f"must be a finite number, not {value}")
         if value is not default:
             self._check_range(name, value, minimum, maximum)
         return float(value)

@@ -59,6 +59,7 @@ class KioskApp(App, inherit_bindings=False):
         self.idle_tick = idle_tick
         self.language = config.default_language
         self.last_input = clock()
+        self.last_response_at: float | None = None  # for the misuse check, across clients
         self.session = self._new_session()
 
     # -- the words on screen -------------------------------------------------
@@ -118,6 +119,7 @@ class KioskApp(App, inherit_bindings=False):
         """The client walked away: keep what the policy keeps, forget the rest, start over."""
         records = self.session.abandon(self.config.partial)
         if records:
+            self.last_response_at = self.clock()
             self.run_worker(lambda: self._record(records), thread=True, name="record-partial")
         self.show_welcome()
 
@@ -141,7 +143,7 @@ class KioskApp(App, inherit_bindings=False):
             origin=Origin(self.config.kiosk_id, self.config.unit_id),
             free_text_max=self.config.free_text_max,
             reply_days=self.config.reply.days if self.config.reply else None,
-            previous_response_at=self.recorder.last_recorded_at,
+            previous_response_at=self.last_response_at,
             min_interval=self.config.min_interval, clock=self.clock,
         )
 
@@ -192,6 +194,7 @@ class KioskApp(App, inherit_bindings=False):
     async def _finish(self) -> None:
         session = self.session
         records = session.finish()
+        self.last_response_at = self.clock()
         reference = session.reply.reference if session.reply else None
         self.session = self._new_session()  # from here on, nothing of this client is reachable
         saved = await asyncio.to_thread(self._record, records)
@@ -228,5 +231,5 @@ def make_app(config: KioskConfig, *, demo: bool = False, clock: Callable[[], flo
     survey = load_survey(config.survey)
     check_covers(survey, config.languages, file=config.source or "the demo config")
     strings = load_strings()
-    return KioskApp(config, survey, strings, Recorder(config, clock=clock), clock=clock, demo=demo,
+    return KioskApp(config, survey, strings, Recorder(config), clock=clock, demo=demo,
                     idle_tick=idle_tick)

@@ -121,7 +121,7 @@ def test_open_replies_gives_the_reply_requests_linked_only_by_reference(config, 
                       "--replies", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(table)))
     assert [(row["contact_kind"], row["contact"], row["promised_days"]) for row in rows] == [
-        ("phone", "+358401234567", "5"), ("email", "asiakas@example.fi", "5")]
+        ("phone", "'+358401234567", "5"), ("email", "asiakas@example.fi", "5")]
 
 
 def test_open_replies_as_csv_has_the_reply_columns_even_when_there_are_none(config, provider_keys, capsys):
@@ -263,3 +263,15 @@ def test_run_with_a_missing_public_key_names_it(write_config, tmp_path, capsys):
     assert err.startswith(f"kiosk: {path}: kiosk.public_key: cannot read the public key")
     assert err.count("\n") == 1
     assert not (tmp_path / "data").exists()
+
+
+def test_csv_cells_cannot_become_spreadsheet_formulas():
+    response = {"id": "1", "type": "response", "survey": {"id": "s", "version": 1}, "language": "fi",
+                "mode": "self", "flags": {"partial": False, "misuse": False, "synthetic": False},
+                "hour": "2026-11-23T10:00Z", "kiosk": "k", "unit": "u", "reply": None,
+                "answers": {"visit": 3, "more": '=HYPERLINK("http://x","click")'}}
+    out = io.StringIO()
+    write_records([response], "csv", out)
+    [row] = csv.DictReader(io.StringIO(out.getvalue()))
+    assert row["more"] == "'=HYPERLINK(\"http://x\",\"click\")"
+    assert row["visit"] == "3"

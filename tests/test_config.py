@@ -76,16 +76,11 @@ def test_the_first_language_listed_is_the_default(write_config):
     assert load_config(write_config(kiosk='languages = ["en", "sv"]')).default_language == "en"
 
 
-def test_replies_can_be_switched_off_without_removing_the_promise(write_config):
-    config = load_config(write_config(f'[reply]\nenabled = false\ndays = 7\n{ANSWERER}',
-                                      kiosk='languages = ["fi", "sv"]'))
-    assert config.reply is None
-
-
 MISTAKES = {
     "wrong type": ("", '[session]\nidle_seconds = "90"', "session.idle_seconds", "must be a number, not text"),
     "true for a number": ("", "[session]\nfree_text_max = true", "session.free_text_max", "not true/false"),
     "out of range": ("", "[session]\nidle_seconds = 10", "session.idle_seconds", "at least 30, not 10"),
+    "not a number": ("", "[session]\nidle_seconds = nan", "session.idle_seconds", "must be a finite number"),
     "too long": ("", "[session]\nthanks_seconds = 600", "session.thanks_seconds", "at most 60"),
     "unknown key": ('langauges = ["fi"]', "", "kiosk.langauges", "not a known key"),
     "unknown table": ("", "[sesion]\nidle_seconds = 90", "sesion", "not a known key"),

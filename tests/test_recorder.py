@@ -29,8 +29,8 @@ def visit_records(config) -> list[dict]:
 
 
 @pytest.fixture
-def recorder(config, clock):
-    recorder = Recorder(config, clock=clock)
+def recorder(config):
+    recorder = Recorder(config)
     config.data_dir.mkdir()
     recorder.prepare()
     yield recorder
@@ -41,19 +41,17 @@ def files_under(folder) -> bytes:
     return b"".join(path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file())
 
 
-def test_records_are_sealed_and_stored(recorder, config, opened, clock):
+def test_records_are_sealed_and_stored(recorder, config, opened):
     records = visit_records(config) + visit_records(config)
     recorder.record(records)
     assert opened(config) == records
     assert b"Virtanen" not in files_under(config.data_dir)
-    assert recorder.last_recorded_at == clock()
     assert recorder.unsaved == 0
 
 
 def test_nothing_to_record_is_not_a_response(recorder, config, opened):
     recorder.record([])
     assert opened(config) == []
-    assert recorder.last_recorded_at is None
 
 
 def refuse_writes(*args, **kwargs):
@@ -68,7 +66,6 @@ def test_a_full_disk_keeps_sealed_envelopes_in_memory_reports_it_and_saves_them_
         with pytest.raises(RecordingFailed, match="No space left on device"):
             recorder.record(records)
         assert recorder.unsaved == 1
-        assert recorder.last_recorded_at is not None  # the next client's rating is still timed from it
         kept = json.dumps(recorder._unsaved, ensure_ascii=False)
         assert "Virtanen" not in kept and "waiting" not in kept  # sealed, not plaintext
 
