@@ -1,0 +1,1 @@
+"""The provider's side: receiving, opening and exporting kiosk feedback."""
