@@ -17,6 +17,7 @@ from dataclasses import dataclass
 TARGET_ROWS = 5
 TARGET_COLUMNS = 16
 MAX_ROW_HEIGHT = 9  # taller than this a button is just a big empty box
+MAX_COLUMNS = 8  # on a wide screen targets grow wider rather than more numerous
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ def header_lines(text: str, width: int) -> int:
 
 def plan(width: int, height: int, header_height: int, items: int, nav: int) -> Plan:
     """Lay out `items` choices and `nav` navigation targets below (or beside) a header."""
-    max_columns = max(1, width // TARGET_COLUMNS)
+    max_columns = max(1, min(width // TARGET_COLUMNS, MAX_COLUMNS))
     for header_in_grid in (False, True):
         for nav_own_row in (True, False):
             fitted = _fit(max_columns, height, header_height, items, nav, header_in_grid, nav_own_row)

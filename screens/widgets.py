@@ -10,7 +10,7 @@ from textual.containers import Container
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
-from screens.layout import Plan, header_lines, plan
+from screens.layout import MAX_COLUMNS, Plan, header_lines, plan
 
 # Mouths drawn with box-drawing characters, which every console font has: the faces
 # differ by shape (and by word), never by colour alone.
@@ -85,8 +85,9 @@ class TargetGrid(Container):
         self.more_label = more_label
         self.page = 0
         self.plan: Plan | None = None
-        self._spacers_after_items = [Spacer() for _ in range(8)]
-        self._spacers_in_nav = [Spacer() for _ in range(8)]
+        # Enough to fill all but one column of a row, twice.
+        self._spacers_after_items = [Spacer() for _ in range(MAX_COLUMNS - 1)]
+        self._spacers_in_nav = [Spacer() for _ in range(MAX_COLUMNS - 1)]
 
     def compose(self):
         yield Prompt(self.prompt, classes="in-grid")

@@ -202,7 +202,7 @@ async def test_a_reply_request_is_sealed_apart_and_its_reference_shown(config, o
         await tap_on(pilot, id="done")
         assert isinstance(app.screen, PromiseScreen)
         text = shown(app)
-        assert "Terveysaseman asiakaspalvelu" in text and "5 päivän" in text and "+358401234567" in text
+        assert "Terveysaseman asiakaspalvelu" in text and "5 arkipäivän" in text and "+358401234567" in text
         await tap_on(pilot, id="confirm")
         assert isinstance(app.screen, ThanksScreen)
         thanks = shown(app)
