@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 from kiosk.config import KioskConfig, ReplyPromise
+from kiosk.keynames import PRIVATE_KEY_FILE, PUBLIC_KEY_FILE
 from kiosk.errors import UserError
 
 DEMO_ANSWERER = {
@@ -30,8 +31,6 @@ def demo_data_dir() -> Path:
 
 
 def demo_config(data_dir: Path | None = None) -> KioskConfig:
-    from kiosk.keyfiles import PRIVATE_KEY_FILE, PUBLIC_KEY_FILE
-
     data_dir = (data_dir or demo_data_dir()).expanduser().absolute()
     keys = data_dir / KEYS_FOLDER
     if not (keys / PUBLIC_KEY_FILE).exists() and not (keys / PRIVATE_KEY_FILE).exists():
@@ -50,8 +49,6 @@ def demo_config(data_dir: Path | None = None) -> KioskConfig:
 
 
 def leave_hint(config: KioskConfig, *, after: bool = False) -> str:
-    from kiosk.keyfiles import PRIVATE_KEY_FILE
-
     private_key = config.data_dir / KEYS_FOLDER / PRIVATE_KEY_FILE
     if not after:
         return (f"Starting the demo kiosk (data in {config.data_dir}).\n"

@@ -7,7 +7,6 @@ seal; after that the app drops it, so nothing of one client reaches the next.
 
 from __future__ import annotations
 
-import secrets
 import time
 import uuid
 from collections.abc import Callable
@@ -41,6 +40,8 @@ class ReplyRequest:
 
 
 def new_reference() -> str:
+    import secrets  # only a client who asks for a reply needs it: not on the way to the first screen
+
     return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
 
 

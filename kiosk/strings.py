@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import string
 from collections.abc import Mapping
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +34,7 @@ class Strings:
 
 
 def strings_path() -> Path:
-    return Path(str(resources.files("kiosk") / "strings.toml"))
+    return Path(__file__).with_name("strings.toml")
 
 
 def load_strings(path: Path | None = None) -> Strings:

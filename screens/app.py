@@ -8,6 +8,7 @@ tests alike.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from collections.abc import Callable
@@ -25,16 +26,19 @@ from kiosk.session import Origin, Session
 from kiosk.strings import Strings, load_strings
 from kiosk.systemd import notify
 from kiosk.survey import Answer, Question, Survey, check_covers, load_survey
+from screens import textual_fixes
 from screens.endings import IdleWarningScreen, OutOfOrderScreen, ThanksScreen
 from screens.question import ChoiceScreen, FreeTextScreen
 from screens.reply import ReplyScreen
 from screens.welcome import LanguageScreen, WelcomeScreen
 
 log = logging.getLogger(__name__)
+textual_fixes.apply()
 # Keys that would quit, suspend, or open Textual's command palette: on a kiosk they do nothing.
 LOCKED_KEYS = ("ctrl+c", "ctrl+q", "ctrl+p", "ctrl+z", "ctrl+backslash")
 DEMO_EXIT_KEY = "f10"
 RETRY_SECONDS = 15
+GC_THRESHOLDS = (20_000, 10, 10)
 SCREEN_FOR_TYPE = {"faces": ChoiceScreen, "scale": ChoiceScreen, "single": ChoiceScreen, "multi": ChoiceScreen,
                    "text": FreeTextScreen, "reply": ReplyScreen}
 
@@ -77,6 +81,12 @@ class KioskApp(App, inherit_bindings=False):
 
     def first_screen_painted(self) -> None:
         notify("READY=1")
+        # What start-up made lives as long as the app: keep it out of every later full
+        # garbage collection. Then collect less often than Python's default (every 700
+        # allocations): each screen allocates thousands of objects, and a full collection
+        # between two taps was a fifth of a second's pause (bench/transitions.py).
+        gc.freeze()
+        gc.set_threshold(*GC_THRESHOLDS)
         # Sealing and storage load after the first paint, so the welcome shows at once.
         self.run_worker(self.recorder.prepare, name="prepare", thread=True, exit_on_error=False)
 

@@ -6,11 +6,12 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.binding import Binding
+from textual.geometry import Size
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button
 
-from screens.layout import header_lines
+from screens.layout import CLIENT, Plan, header_lines, plan
 from screens.widgets import MoreTarget, Prompt, Target, TargetGrid
 
 if TYPE_CHECKING:
@@ -25,6 +26,8 @@ class TargetScreen(Screen):
 
     BINDINGS = [Binding(key, f"move('{key}')", show=False) for key in DIRECTIONS]
     AUTO_FOCUS = "TargetGrid Target"
+    TARGET = CLIENT  # the smallest a target may be on this screen
+    _page = 0
 
     app: KioskApp
 
@@ -66,45 +69,55 @@ class TargetScreen(Screen):
     def compose(self):
         text = self._prompt_text()
         self._prompt_plain = text.plain
-        yield Prompt(text, id="prompt")
-        yield TargetGrid(text, self.choices(), self.nav_start(), self.nav_end(), more_label=self.t("nav.more"))
+        choices, nav_start, nav_end = self.choices(), self.nav_start(), self.nav_end()
+        self._arranged_for = self.app.size
+        self._counts = len(choices), len(nav_start) + len(nav_end)
+        self._plan, prompt_above = self._layout(self.app.size, *self._counts)
+        self._page = min(self._page, self._plan.pages - 1)
+        if prompt_above:
+            yield Prompt(text, id="prompt")
+        yield TargetGrid(self._plan, self._page, text, choices, nav_start, nav_end, more_label=self.t("nav.more"))
 
-    def refresh_prompt(self) -> None:
-        """Show a changed prompt (typed text, a countdown) without rebuilding the targets."""
-        text = self._prompt_text()
-        for prompt in self.query(Prompt):
-            prompt.update(text)
-        if header_lines(text.plain, self.size.width) != header_lines(self._prompt_plain, self.size.width):
-            self._prompt_plain = text.plain
-            self._arrange()
-        self._prompt_plain = text.plain
-
-    def on_mount(self) -> None:
-        self._arrange()
-
-    async def recompose(self) -> None:
-        """Draw the screen again (in another language), keeping what the client chose on it."""
-        await super().recompose()
-        self._arrange()
-        focus = self.query(self.AUTO_FOCUS) if self.AUTO_FOCUS else None
-        if focus:
-            focus.first().focus()
-
-    def on_resize(self) -> None:
-        self._arrange()
+    def _layout(self, size: Size, items: int, nav: int) -> tuple[Plan, bool]:
+        """The plan for this screen at `size`, and whether the prompt shows above the grid."""
+        width, height = size
+        layout = plan(width, height, header_lines(self._prompt_plain, width), items, nav, self.TARGET)
+        if layout.header_in_grid and self.prompt_can_hide():
+            return plan(width, height, 0, items, nav, self.TARGET), False
+        return layout, not layout.header_in_grid
 
     def prompt_can_hide(self) -> bool:
         """True where the targets matter more than the prompt when both do not fit."""
         return False
 
-    def _arrange(self) -> None:
-        grid = self.query_one(TargetGrid)
-        width, height = self.size
-        layout = grid.arrange_for(width, height, self._prompt_plain)
-        hidden = layout.header_in_grid and self.prompt_can_hide()
-        if hidden:
-            layout = grid.arrange_for(width, height, None)
-        self.query_one("#prompt", Prompt).display = not layout.header_in_grid and not hidden
+    def refresh_prompt(self) -> None:
+        """Show a changed prompt (typed text, a countdown) without rebuilding the targets,
+        unless it now needs another number of lines."""
+        text = self._prompt_text()
+        width = self.size.width
+        if header_lines(text.plain, width) != header_lines(self._prompt_plain, width):
+            self.run_worker(self.recompose())
+            return
+        for prompt in self.query(Prompt):
+            prompt.update(text)
+        self._prompt_plain = text.plain
+
+    def next_page(self) -> None:
+        self._page = (self._page + 1) % self._plan.pages
+        self.run_worker(self.recompose())
+
+    async def recompose(self) -> None:
+        """Draw the screen again (another language, size or page), keeping what the client chose."""
+        await super().recompose()
+        focus = self.query(self.AUTO_FOCUS) if self.AUTO_FOCUS else None
+        if focus:
+            focus.first().focus()
+
+    def on_resize(self) -> None:
+        if self.size != self._arranged_for:
+            self._arranged_for = self.size
+            if self._layout(self.size, *self._counts)[0] != self._plan:
+                self.run_worker(self.recompose())
 
     # -- input --------------------------------------------------------------
 
@@ -112,7 +125,7 @@ class TargetScreen(Screen):
         event.stop()
         target = event.button
         if isinstance(target, MoreTarget):
-            self.query_one(TargetGrid).next_page()
+            self.next_page()
         elif target.id == "back":
             self.go_back()
         elif target.id == "language":

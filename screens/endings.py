@@ -36,7 +36,6 @@ class ThanksScreen(TargetScreen):
         return [Target(self.t("thanks.close"), id="close", classes="nav primary")]
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.set_timer(self.app.config.thanks_seconds, self.app.show_welcome)
 
     def chosen(self, target: Target) -> None:

@@ -21,6 +21,18 @@ MAX_COLUMNS = 8  # on a wide screen targets grow wider rather than more numerous
 
 
 @dataclass(frozen=True)
+class TargetSize:
+    columns: int
+    rows: int
+
+
+CLIENT = TargetSize(TARGET_COLUMNS, TARGET_ROWS)
+# Staff are trained and few: their keys may be smaller (still 192x96 pixels on the panel),
+# so that a PIN pad's twelve keys fit one screen.
+STAFF = TargetSize(12, 3)
+
+
+@dataclass(frozen=True)
 class Plan:
     columns: int
     rows: int  # grid rows on one page
@@ -41,26 +53,26 @@ def header_lines(text: str, width: int) -> int:
     return sum(len(textwrap.wrap(line, wrap_width)) or 1 for line in text.splitlines() or [""])
 
 
-def plan(width: int, height: int, header_height: int, items: int, nav: int) -> Plan:
+def plan(width: int, height: int, header_height: int, items: int, nav: int, target: TargetSize = CLIENT) -> Plan:
     """Lay out `items` choices and `nav` navigation targets below (or beside) a header."""
-    max_columns = max(1, min(width // TARGET_COLUMNS, MAX_COLUMNS))
+    max_columns = max(1, min(width // target.columns, MAX_COLUMNS))
     for header_in_grid in (False, True):
         for nav_own_row in (True, False):
-            fitted = _fit(max_columns, height, header_height, items, nav, header_in_grid, nav_own_row)
+            fitted = _fit(max_columns, height, header_height, items, nav, header_in_grid, nav_own_row, target)
             if fitted:
                 return fitted
-    return _paged(max_columns, height, header_height, items, nav)
+    return _paged(max_columns, height, header_height, items, nav, target)
 
 
-def _available_rows(height: int, header_height: int, header_in_grid: bool) -> tuple[int, int]:
+def _available_rows(height: int, header_height: int, header_in_grid: bool, target: TargetSize) -> tuple[int, int]:
     """(rows of targets, lines for them) below the header, or in the whole height."""
     lines = height if header_in_grid else height - header_height
-    return max(lines // TARGET_ROWS, 0), lines
+    return max(lines // target.rows, 0), lines
 
 
 def _fit(max_columns: int, height: int, header_height: int, items: int, nav: int,
-         header_in_grid: bool, nav_own_row: bool) -> Plan | None:
-    rows, lines = _available_rows(height, header_height, header_in_grid)
+         header_in_grid: bool, nav_own_row: bool, target: TargetSize) -> Plan | None:
+    rows, lines = _available_rows(height, header_height, header_in_grid, target)
     lead = items + int(header_in_grid)
     if rows < 1 or lead == 0 and nav == 0:
         return None
@@ -73,30 +85,30 @@ def _fit(max_columns: int, height: int, header_height: int, items: int, nav: int
         needed = math.ceil((lead + nav) / columns)
     if needed > rows:
         return None
-    return Plan(columns, needed, _row_height(lines, needed), header_in_grid, nav_own_row, items, 1)
+    return Plan(columns, needed, _row_height(lines, needed, target), header_in_grid, nav_own_row, items, 1)
 
 
-def _paged(max_columns: int, height: int, header_height: int, items: int, nav: int) -> Plan:
+def _paged(max_columns: int, height: int, header_height: int, items: int, nav: int, target: TargetSize) -> Plan:
     """Too many choices for one screen: a page at a time, with one more target for "more".
     The prompt goes where it leaves the most choices on a page."""
     options = []
     for header_in_grid in (False, True):
-        rows, lines = _available_rows(height, header_height, header_in_grid)
+        rows, lines = _available_rows(height, header_height, header_in_grid, target)
         rows = max(rows, 1)
         page_size = max(max_columns * rows - int(header_in_grid) - nav - 1, 1)
         options.append((page_size, not header_in_grid, rows, lines, header_in_grid))
     page_size, _, rows, lines, header_in_grid = max(options)
-    return Plan(max_columns, rows, _row_height(lines, rows), header_in_grid, False,
+    return Plan(max_columns, rows, _row_height(lines, rows, target), header_in_grid, False,
                 page_size, math.ceil(items / page_size))
 
 
-def _row_height(lines: int, rows: int) -> int:
-    return max(TARGET_ROWS, min(MAX_ROW_HEIGHT, lines // max(rows, 1)))
+def _row_height(lines: int, rows: int, target: TargetSize) -> int:
+    return max(target.rows, min(MAX_ROW_HEIGHT, lines // max(rows, 1)))
 
 
-def capacity(width: int, height: int, header_height: int, nav: int) -> int:
+def capacity(width: int, height: int, header_height: int, nav: int, target: TargetSize = CLIENT) -> int:
     """How many choices fit on one page beside `nav` navigation targets."""
     fitting = 0
-    while not plan(width, height, header_height, fitting + 1, nav).paged and fitting < 100:
+    while not plan(width, height, header_height, fitting + 1, nav, target).paged and fitting < 100:
         fitting += 1
     return fitting

@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from rich.console import RenderableType
 
 from textual.containers import Container
+from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
-from screens.layout import MAX_COLUMNS, Plan, header_lines, plan
+from screens.layout import Plan
 
 # Mouths drawn with box-drawing characters, which every console font has: the faces
 # differ by shape (and by word), never by colour alone.
@@ -28,15 +29,19 @@ class Target(Button):
     """A big tap target. `value` is what choosing it means to the screen."""
 
     def __init__(self, label: str, value: object = None, *, selected: bool = False, **kwargs):
-        super().__init__(label, **kwargs)
         self.text = label
+        super().__init__(self._label(selected), **kwargs)
         self.value = value
-        self.mark(selected)
+        self.set_class(selected, "-selected")
+
+    def _label(self, selected: bool) -> Content:
+        # Content, not a str: survey texts are shown as written, never read as markup.
+        return Content(f"{SELECTED_MARK}{self.text}" if selected else self.text)
 
     def mark(self, selected: bool) -> None:
         """Show a chosen target by a tick and a double border, not by colour alone."""
         self.set_class(selected, "-selected")
-        self.label = f"{SELECTED_MARK}{self.text}" if selected else self.text
+        self.label = self._label(selected)
 
 
 class FaceTarget(Target):
@@ -44,8 +49,12 @@ class FaceTarget(Target):
         eyes, mouth = FACE_DRAWINGS[face]
         self.number = number
         super().__init__(f"{eyes}\n{mouth}\n{word}", value, selected=selected, classes=f"face face-{face}", **kwargs)
+        self.mark(selected)
         # A face's word may fill the whole width; Textual's CSS cannot set line-pad to 0.
         self.styles.line_pad = 0
+
+    def _label(self, selected: bool) -> Content:
+        return Content(self.text)
 
     def mark(self, selected: bool) -> None:
         # The digit that chooses this face from a keyboard sits in the border, where it does not
@@ -59,7 +68,7 @@ class Prompt(Static):
 
 
 class Spacer(Static):
-    """An empty slot, so that navigation starts a row of its own."""
+    """Empty slots (as many as it spans), so that navigation starts a row of its own."""
 
 
 class MoreTarget(Target):
@@ -67,75 +76,51 @@ class MoreTarget(Target):
 
 
 class TargetGrid(Container):
-    """Lays out a screen's targets by `layout.plan` whenever the terminal changes size.
+    """The targets of one page, in the grid a `Plan` lays out. Only what shows is composed:
+    each widget costs a millisecond or so of every screen change.
 
-    Children, in order: the prompt's in-grid copy, the choices, the "more" target,
-    spacers, the navigation targets that go first (Back) and, after more spacers,
-    those that go last (Skip, Next).
+    Children, in order: the prompt (when it sits in the first slot), the page's choices, the
+    "more" target, a spacer that ends their row, the navigation targets that go first (Back)
+    and, after another spacer, those that go last (Skip, Next).
     """
 
-    def __init__(self, prompt: RenderableType, items: Sequence[Widget], nav_start: Sequence[Widget],
-                 nav_end: Sequence[Widget], *, more_label: str, **kwargs):
-        super().__init__(**kwargs)
+    def __init__(self, layout: Plan, page: int, prompt: RenderableType, items: Sequence[Widget],
+                 nav_start: Sequence[Widget], nav_end: Sequence[Widget], *, more_label: str):
+        super().__init__()
+        self.layout_plan = layout
+        self.page = page
         self.prompt = prompt
-        self.items = list(items)
+        self.items = items[page * layout.page_size:(page + 1) * layout.page_size]
         self.nav_start = list(nav_start)
         self.nav_end = list(nav_end)
-        self.more = MoreTarget(more_label, classes="nav")
         self.more_label = more_label
-        self.page = 0
-        self.plan: Plan | None = None
-        # Enough to fill all but one column of a row, twice.
-        self._spacers_after_items = [Spacer() for _ in range(MAX_COLUMNS - 1)]
-        self._spacers_in_nav = [Spacer() for _ in range(MAX_COLUMNS - 1)]
-
-    def compose(self):
-        yield Prompt(self.prompt, classes="in-grid")
-        yield from self.items
-        yield self.more
-        yield from self._spacers_after_items
-        yield from self.nav_start
-        yield from self._spacers_in_nav
-        yield from self.nav_end
-
-    def arrange_for(self, width: int, height: int, header_text: str | None) -> Plan:
-        """Re-plan for a terminal `width` x `height` with `header_text` above the grid (None: no prompt)."""
-        nav = len(self.nav_start) + len(self.nav_end)
-        header_height = 0 if header_text is None else header_lines(header_text, width)
-        self.plan = plan(width, height, header_height, len(self.items), nav)
-        self.page = min(self.page, self.plan.pages - 1)
-        self._apply()
-        return self.plan
-
-    def next_page(self) -> None:
-        assert self.plan is not None
-        self.page = (self.page + 1) % self.plan.pages
-        self._apply()
-
-    def _apply(self) -> None:
-        layout = self.plan
-        assert layout is not None
-        self.query_one(".in-grid", Prompt).display = layout.header_in_grid
-        first = self.page * layout.page_size
-        shown = self.items[first:first + layout.page_size]
-        for item in self.items:
-            item.display = item in shown
-        self.more.display = layout.paged
-        if layout.paged:
-            self.more.label = self.more_label.format(page=self.page + 1, pages=layout.pages)
-        lead = int(layout.header_in_grid) + len(shown) + int(layout.paged)
-        nav = len(self.nav_start) + len(self.nav_end)
-        columns = layout.columns
-        fill_row = (-lead) % columns if layout.nav_own_row else 0
-        self._show_spacers(self._spacers_after_items, fill_row)
-        nav_row_gap = (-nav) % columns if layout.nav_own_row and self.nav_end else 0
-        self._show_spacers(self._spacers_in_nav, nav_row_gap)
-        self.styles.grid_size_columns = columns
+        self.styles.grid_size_columns = layout.columns
         self.styles.grid_size_rows = layout.rows
         self.styles.grid_rows = str(layout.row_height)
         self.styles.height = layout.rows * layout.row_height
 
-    @staticmethod
-    def _show_spacers(spacers: list[Spacer], count: int) -> None:
-        for index, spacer in enumerate(spacers):
-            spacer.display = index < count
+    def compose(self):
+        layout = self.layout_plan
+        if layout.header_in_grid:
+            yield Prompt(self.prompt, classes="in-grid")
+        yield from self.items
+        if layout.paged:
+            yield MoreTarget(self.more_label.format(page=self.page + 1, pages=layout.pages), classes="nav")
+        if layout.nav_own_row:
+            lead = int(layout.header_in_grid) + len(self.items) + int(layout.paged)
+            yield from _spacer((-lead) % layout.columns)
+            if self.nav_end:
+                yield from self.nav_start
+                yield from _spacer((-(len(self.nav_start) + len(self.nav_end))) % layout.columns)
+                yield from self.nav_end
+                return
+        yield from self.nav_start
+        yield from self.nav_end
+
+
+def _spacer(slots: int) -> list[Spacer]:
+    if not slots:
+        return []
+    spacer = Spacer()
+    spacer.styles.column_span = slots
+    return [spacer]

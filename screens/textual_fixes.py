@@ -1,0 +1,40 @@
+"""Work-arounds and tuning for Textual, for a kiosk that runs for weeks and must feel quick.
+
+Textual 8.2.8 caches `StylesCache.get_inner_outer` with `functools.lru_cache` on the
+instance method, so the cache keeps up to 1024 dead widgets' style caches (and their
+rendered lines) alive (Textualize/textual#6665). Every screen of every visit adds to
+it: memory grows, and each full garbage collection scans it, which shows as pauses of
+a fifth of a second between screens. The result depends only on the two colours, so
+the same cache keyed without the instance is exact. Remove this when the pin moves
+past a Textual release with the fix.
+
+Textual paints a changed screen on its next frame, at most 60 a second by default: a
+new screen waited up to 17 ms for its frame, a third of the 50 ms a screen change may
+take. The frame timer runs only while something changes, so 120 frames a second costs
+nothing when the kiosk is idle. TEXTUAL_FPS, when set, still decides.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+import textual.screen
+
+from textual._styles_cache import StylesCache
+from textual.color import Color
+from textual.style import Style
+
+
+@lru_cache(1024)
+def _inner_outer(base_background: Color, background: Color) -> tuple[Style, Style]:
+    return Style(background=base_background + background), Style(background=base_background)
+
+
+FRAMES_PER_SECOND = 120
+
+
+def apply() -> None:
+    StylesCache.get_inner_outer = lambda _self, base_background, background: _inner_outer(base_background, background)
+    if "TEXTUAL_FPS" not in os.environ:
+        textual.screen.UPDATE_PERIOD = 1 / FRAMES_PER_SECOND
