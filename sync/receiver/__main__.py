@@ -1,0 +1,5 @@
+"""`python -m sync.receiver`: the `kiosk-receiver` command, for where the script is not installed."""
+
+from sync.receiver.cli import main
+
+raise SystemExit(main())

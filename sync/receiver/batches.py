@@ -1,0 +1,162 @@
+"""`POST /v1/batches` without the HTTP: check the upload, open each envelope, check its record,
+store what is new exactly once, and answer each envelope's fate (docs/protocol.md)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from kiosk.sealing import EnvelopeError, open_envelope
+from sync.protocol import (CLOCK_SYNCED, CLOCK_UNSYNCED, DUPLICATE, INVALID_RECORD, KIOSK_MISMATCH, REJECTED,
+                           STORED)
+from sync.receiver.deadlines import reply_deadline
+from sync.receiver.keyring import KeyRing
+from sync.receiver.problems import Problem
+from sync.receiver.records import RecordRefused, reply_fields, response_fields
+from sync.receiver.store import ClaimKind, Kiosk, Store, utc_text
+from sync.receiver.surveys import SurveyCatalog
+
+log = logging.getLogger(__name__)
+
+IN_FLIGHT_RETRY_SECONDS = 2
+_CLOCKS = {CLOCK_SYNCED: True, CLOCK_UNSYNCED: False, None: None}  # None: a kiosk that does not say
+
+
+@dataclass(frozen=True)
+class Upload:
+    batch: str
+    envelopes: list
+    body_sha256: str
+
+
+def parse_upload(body: bytes, idempotency_key: str | None, kiosk: Kiosk, max_batch: int) -> Upload:
+    """The request body, checked; raises Problem (400, 403, 413)."""
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):
+        raise Problem(400, "malformed-json", "the body is not JSON") from None
+    if not isinstance(document, dict) or not isinstance(document.get("envelopes"), list):
+        raise Problem(400, "malformed-batch", 'the body must be {"kiosk", "batch", "envelopes": [...]}')
+    batch = document.get("batch")
+    if not isinstance(batch, str) or not _is_uuid(batch):
+        raise Problem(400, "malformed-batch", "batch must be a UUID")
+    if document.get("kiosk") != kiosk.id:
+        raise Problem(403, "kiosk-mismatch", "the batch names another kiosk than the credentials")
+    if idempotency_key is None or idempotency_key.strip().strip('"') != batch:
+        raise Problem(400, "idempotency-key", "the Idempotency-Key header must be the batch id")
+    if len(document["envelopes"]) > max_batch:
+        raise Problem(413, "too-many-envelopes", f"at most {max_batch} envelopes in a batch")
+    return Upload(batch, document["envelopes"], hashlib.sha256(body).hexdigest())
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+@dataclass
+class _Opened:
+    """A batch's envelopes, opened: a result each (status None: to be stored), and the rows to store."""
+
+    results: list[dict] = field(default_factory=list)
+    responses: list[dict] = field(default_factory=list)
+    replies: list[dict] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class BatchReceiver:
+    store: Store
+    keyring: KeyRing
+    surveys: SurveyCatalog
+    reply_working_days: int
+
+    def receive(self, upload: Upload, kiosk: Kiosk, now: datetime) -> dict:
+        """The answer to the upload, given again to a retry of the same batch; raises Problem
+        (409, 422) or StoreUnavailable."""
+        claim = self.store.claim_batch(kiosk.id, upload.batch, upload.body_sha256, now)
+        if claim.kind is ClaimKind.REPLAY:
+            log.info("batch %s from %s answered again (a retry)", upload.batch, kiosk.id)
+            return claim.answer
+        if claim.kind is ClaimKind.CONFLICT:
+            raise Problem(422, "batch-reused", "this batch id was used before with another body")
+        if claim.kind is ClaimKind.IN_FLIGHT:
+            raise Problem(409, "batch-in-flight", "this batch is being processed",
+                          retry_after=IN_FLIGHT_RETRY_SECONDS)
+        try:
+            opened = self._open_all(upload.envelopes, kiosk, now)
+            answer = self.store.store_batch(kiosk.id, upload.batch, opened.responses, opened.replies,
+                                            lambda stored: _answer(upload.batch, now, opened.results, stored))
+        except BaseException:
+            self._release(upload.batch, kiosk)
+            raise
+        _log_answer(kiosk, answer)
+        return answer
+
+    def _release(self, batch: str, kiosk: Kiosk) -> None:
+        try:
+            self.store.release_batch(kiosk.id, batch)
+        except Exception as error:  # the database is down: the claim goes stale and is taken over later
+            log.warning("batch %s from %s left claimed: %s", batch, kiosk.id, error)
+
+    def _open_all(self, envelopes: list, kiosk: Kiosk, now: datetime) -> _Opened:
+        opened, seen = _Opened(), set()
+        received_at = utc_text(now)
+        deadline = reply_deadline(now.astimezone().date(), self.reply_working_days).isoformat()
+        for envelope in envelopes:
+            envelope_id = envelope.get("id") if isinstance(envelope, dict) else None
+            result = {"id": envelope_id if isinstance(envelope_id, str) else None}
+            opened.results.append(result)
+            try:
+                kind, row = self._open(envelope, kiosk)
+            except (EnvelopeError, RecordRefused) as refusal:
+                result.update(status=REJECTED, reason=refusal.reason)
+                continue
+            if envelope_id in seen:  # twice in one batch: stored once
+                result["status"] = DUPLICATE
+                continue
+            seen.add(envelope_id)
+            row.update(kiosk=kiosk.id, unit=kiosk.unit, clock_synced=_CLOCKS[envelope.get("clock")],
+                       received_at=received_at)
+            if kind == "reply_request":
+                opened.replies.append({**row, "reply_deadline": deadline})
+            else:
+                opened.responses.append(row)
+        return opened
+
+    def _open(self, envelope: object, kiosk: Kiosk) -> tuple[str, dict]:
+        """The record's type and its row; raises EnvelopeError or RecordRefused with the reason."""
+        if isinstance(envelope, dict) and isinstance(envelope.get("kiosk"), str) and envelope["kiosk"] != kiosk.id:
+            raise RecordRefused(KIOSK_MISMATCH, "the envelope names another kiosk than the credentials")
+        key = self.keyring.find(envelope.get("kid") if isinstance(envelope, dict) else None)
+        record = open_envelope(envelope, [key] if key else [])
+        if envelope.get("clock") not in _CLOCKS:  # opened: every field is a text
+            raise EnvelopeError("malformed")
+        kind = record.get("type")
+        if kind == "response":
+            return kind, response_fields(record, kiosk.id, self.surveys.get)
+        if kind == "reply_request":
+            return kind, reply_fields(record, kiosk.id)
+        raise RecordRefused(INVALID_RECORD, "the record is neither a response nor a reply request")
+
+
+def _answer(batch: str, now: datetime, results: list[dict], stored: set[str]) -> dict:
+    for result in results:
+        if "status" not in result:
+            result["status"] = STORED if result["id"] in stored else DUPLICATE
+    return {"batch": batch, "received_at": utc_text(now), "results": results}
+
+
+def _log_answer(kiosk: Kiosk, answer: dict) -> None:
+    statuses = Counter(result["status"] for result in answer["results"])
+    reasons = Counter(result["reason"] for result in answer["results"] if result["status"] == REJECTED)
+    log.info("batch %s from %s: %d stored, %d duplicate, %d rejected%s", answer["batch"], kiosk.id,
+             statuses[STORED], statuses[DUPLICATE], statuses[REJECTED],
+             f" ({', '.join(f'{reason}: {count}' for reason, count in sorted(reasons.items()))})" if reasons else "")

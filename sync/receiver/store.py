@@ -1,0 +1,323 @@
+"""The receiver's storage: kiosks, batches, responses, reply requests, heartbeats, surveys, bundles.
+
+One API over SQLite and PostgreSQL (sync.receiver.database). Each envelope id is stored at
+most once: the primary key decides, through `INSERT ... ON CONFLICT DO NOTHING`, inside one
+transaction per batch that also keeps the batch's answer for retries.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from enum import Enum
+from typing import Any
+
+from sync.receiver.database import Database, Transaction, open_database
+from sync.receiver.schema import create_schema
+
+RESPONSE_COLUMNS = ("id", "kiosk", "unit", "survey", "survey_version", "language", "mode", "partial", "misuse",
+                    "synthetic", "hour", "reply", "answers", "clock_synced", "received_at")
+REPLY_COLUMNS = ("id", "reference", "contact_kind", "contact", "language", "promised_days", "kiosk", "unit", "hour",
+                 "clock_synced", "received_at", "reply_deadline")
+# A batch claimed this long ago and never finished was left by a receiver that stopped: take it over.
+STALE_CLAIM = timedelta(minutes=2)
+_IN_CHUNK = 500  # ids per `IN (...)`: well below every database's limit on parameters
+_PROCESSING, _DONE = "processing", "done"
+
+
+def utc_text(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse_utc(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class Kiosk:
+    id: str
+    unit: str
+    revoked: bool = False
+
+
+@dataclass(frozen=True)
+class KioskStatus:
+    id: str
+    unit: str
+    certificate_sha256: str | None
+    created_at: str
+    revoked_at: str | None
+    heartbeat_at: str | None
+    heartbeat: dict | None  # the kiosk's last heartbeat, as it sent it
+
+
+class ClaimKind(Enum):
+    NEW = "new"  # this request processes the batch
+    REPLAY = "replay"  # processed before: `answer` is the answer given then
+    CONFLICT = "conflict"  # the batch id was used with another body
+    IN_FLIGHT = "in-flight"  # another request is processing it now
+
+
+@dataclass(frozen=True)
+class Claim:
+    kind: ClaimKind
+    answer: dict | None = None
+
+
+@dataclass(frozen=True)
+class StoredBundle:
+    version: int
+    raw: bytes
+    signature: bytes
+
+
+@dataclass(frozen=True)
+class Stats:
+    responses: int
+    synthetic: int
+    reply_requests: int
+    per_kiosk: dict[str, tuple[int, int, int]]  # kiosk -> (responses, of which synthetic, reply requests)
+
+
+def open_store(url: str) -> Store:
+    """Open the database at `url` (sqlite:///... or postgresql://...), creating its tables on first use."""
+    database = open_database(url)
+    try:
+        create_schema(database)
+    except BaseException:
+        database.close()
+        raise
+    return Store(database)
+
+
+class Store:
+    def __init__(self, database: Database):
+        self._db = database
+
+    def close(self) -> None:
+        self._db.close()
+
+    def ping(self) -> None:
+        """Raises StoreUnavailable when the database cannot be reached."""
+        with self._db.transaction(write=False) as tx:
+            tx.run("SELECT 1").fetchone()
+
+    # -- kiosks -----------------------------------------------------------------------------
+
+    def add_kiosk(self, kiosk_id: str, unit: str, token_sha256: str, certificate_sha256: str | None,
+                  now: datetime) -> bool:
+        """False when a kiosk with this id, token or certificate exists already."""
+        with self._db.transaction() as tx:
+            taken = tx.run("SELECT 1 FROM kiosks WHERE id = ? OR certificate_sha256 = ?",
+                           (kiosk_id, certificate_sha256)).fetchone()
+            if taken:
+                return False
+            return tx.run("INSERT INTO kiosks (id, unit, token_sha256, certificate_sha256, created_at) "
+                          "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                          (kiosk_id, unit, token_sha256, certificate_sha256, utc_text(now))).rowcount == 1
+
+    def revoke_kiosk(self, kiosk_id: str, now: datetime) -> bool:
+        """False when there is no such kiosk; revoking twice keeps the first time."""
+        with self._db.transaction() as tx:
+            tx.run("UPDATE kiosks SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", (utc_text(now), kiosk_id))
+            return tx.run("SELECT 1 FROM kiosks WHERE id = ?", (kiosk_id,)).fetchone() is not None
+
+    def kiosk_by_token(self, token_sha256: str) -> tuple[Kiosk, str] | None:
+        """The kiosk and the hash stored for it, for the caller to compare in constant time."""
+        return self._kiosk_where("token_sha256", token_sha256)
+
+    def kiosk_by_certificate(self, certificate_sha256: str) -> tuple[Kiosk, str] | None:
+        return self._kiosk_where("certificate_sha256", certificate_sha256)
+
+    def _kiosk_where(self, column: str, value: str) -> tuple[Kiosk, str] | None:
+        with self._db.transaction(write=False) as tx:
+            row = tx.run(f"SELECT id, unit, revoked_at, {column} FROM kiosks WHERE {column} = ?", (value,)).fetchone()
+        return None if row is None else (Kiosk(row[0], row[1], row[2] is not None), row[3])
+
+    def kiosks(self) -> list[KioskStatus]:
+        with self._db.transaction(write=False) as tx:
+            rows = tx.run("SELECT k.id, k.unit, k.certificate_sha256, k.created_at, k.revoked_at, h.received_at, "
+                          "h.body FROM kiosks k LEFT JOIN heartbeats h ON h.kiosk = k.id ORDER BY k.id").fetchall()
+        return [KioskStatus(*row[:6], json.loads(row[6]) if row[6] else None) for row in rows]
+
+    def save_heartbeat(self, kiosk_id: str, received_at: datetime, body: dict) -> None:
+        with self._db.transaction() as tx:
+            tx.run("INSERT INTO heartbeats (kiosk, received_at, body) VALUES (?, ?, ?) "
+                   "ON CONFLICT (kiosk) DO UPDATE SET received_at = excluded.received_at, body = excluded.body",
+                   (kiosk_id, utc_text(received_at), json.dumps(body, ensure_ascii=False)))
+
+    # -- batches ----------------------------------------------------------------------------
+
+    def claim_batch(self, kiosk_id: str, batch: str, body_sha256: str, now: datetime) -> Claim:
+        with self._db.transaction() as tx:
+            inserted = tx.run("INSERT INTO batches (kiosk, batch, body_sha256, state, created_at) "
+                              "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                              (kiosk_id, batch, body_sha256, _PROCESSING, utc_text(now))).rowcount
+            if inserted:
+                return Claim(ClaimKind.NEW)
+            stored_sha256, answer, state, created_at = tx.run(
+                "SELECT body_sha256, answer, state, created_at FROM batches WHERE kiosk = ? AND batch = ?",
+                (kiosk_id, batch)).fetchone()
+            if stored_sha256 != body_sha256:
+                return Claim(ClaimKind.CONFLICT)
+            if state == _DONE:
+                return Claim(ClaimKind.REPLAY, json.loads(answer))
+            if now - _parse_utc(created_at) < STALE_CLAIM:
+                return Claim(ClaimKind.IN_FLIGHT)
+            taken_over = tx.run("UPDATE batches SET created_at = ? WHERE kiosk = ? AND batch = ? AND created_at = ?",
+                                (utc_text(now), kiosk_id, batch, created_at)).rowcount
+            return Claim(ClaimKind.NEW if taken_over else ClaimKind.IN_FLIGHT)
+
+    def release_batch(self, kiosk_id: str, batch: str) -> None:
+        """Forget an unfinished claim, so that the kiosk's retry is processed afresh."""
+        with self._db.transaction() as tx:
+            tx.run("DELETE FROM batches WHERE kiosk = ? AND batch = ? AND state = ?", (kiosk_id, batch, _PROCESSING))
+
+    def store_batch(self, kiosk_id: str, batch: str, responses: Sequence[dict], replies: Sequence[dict],
+                    answer_for: Callable[[set[str]], dict]) -> dict:
+        """Store the rows of a claimed batch (each id once in it) and its answer, in one transaction.
+        `answer_for` gets the ids stored now (the others were stored before) and makes the answer."""
+        with self._db.transaction() as tx:
+            stored = (_insert_new(tx, "responses", RESPONSE_COLUMNS, responses, kiosk_id, batch)
+                      | _insert_new(tx, "reply_requests", REPLY_COLUMNS, replies, kiosk_id, batch))
+            answer = answer_for(stored)
+            tx.run("UPDATE batches SET answer = ?, state = ? WHERE kiosk = ? AND batch = ?",
+                   (json.dumps(answer), _DONE, kiosk_id, batch))
+        return answer
+
+    # -- surveys and bundles ----------------------------------------------------------------
+
+    def add_survey(self, survey_id: str, version: int, toml: str) -> str:
+        """Register a survey's text; returns the text stored under its id and version (another
+        text than `toml` means that version was published before with other questions)."""
+        with self._db.transaction() as tx:
+            tx.run("INSERT INTO surveys (id, version, toml) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                   (survey_id, version, toml))
+            return tx.run("SELECT toml FROM surveys WHERE id = ? AND version = ?", (survey_id, version)).fetchone()[0]
+
+    def survey_texts(self) -> list[tuple[str, int, str]]:
+        with self._db.transaction(write=False) as tx:
+            return [tuple(row) for row in tx.run("SELECT id, version, toml FROM surveys ORDER BY id, version")]
+
+    def add_bundle(self, bundle: StoredBundle, now: datetime) -> bool:
+        """False when that version exists already (another publish took it)."""
+        with self._db.transaction() as tx:
+            return tx.run("INSERT INTO bundles (version, bundle, signature, created_at) VALUES (?, ?, ?, ?) "
+                          "ON CONFLICT DO NOTHING",
+                          (bundle.version, bundle.raw, bundle.signature, utc_text(now))).rowcount == 1
+
+    def newest_bundle(self) -> StoredBundle | None:
+        with self._db.transaction(write=False) as tx:
+            row = tx.run("SELECT version, bundle, signature FROM bundles ORDER BY version DESC LIMIT 1").fetchone()
+        return None if row is None else StoredBundle(row[0], bytes(row[1]), bytes(row[2]))
+
+    def newest_bundle_version(self) -> int:
+        """0 when nothing was published yet."""
+        with self._db.transaction(write=False) as tx:
+            return tx.run("SELECT MAX(version) FROM bundles").fetchone()[0] or 0
+
+    # -- reading and tidying ----------------------------------------------------------------
+
+    def responses(self, *, since: str | None = None, include_synthetic: bool = False) -> list[dict]:
+        """Responses in the record format of kiosk/session.py, plus `clock` and `received_at`."""
+        where, params = _since(since)
+        if not include_synthetic:
+            where.append("synthetic = ?")
+            params.append(False)
+        with self._db.transaction(write=False) as tx:
+            rows = tx.run(f"SELECT {', '.join(RESPONSE_COLUMNS)} FROM responses {_where(where)} "
+                          "ORDER BY received_at, id", params).fetchall()
+        return [_response_record(dict(zip(RESPONSE_COLUMNS, row))) for row in rows]
+
+    def reply_requests(self, *, since: str | None = None, include_synthetic: bool = False) -> list[dict]:
+        """Reply requests in the record format of kiosk/session.py, plus `clock`, `received_at` and
+        `reply_deadline`; without those linked to a synthetic response unless asked."""
+        where, params = _since(since)
+        if not include_synthetic:
+            where.append(f"NOT {_LINKED_TO_SYNTHETIC}")
+            params.append(True)
+        with self._db.transaction(write=False) as tx:
+            rows = tx.run(f"SELECT {', '.join(REPLY_COLUMNS)} FROM reply_requests {_where(where)} "
+                          "ORDER BY received_at, id", params).fetchall()
+        return [_reply_record(dict(zip(REPLY_COLUMNS, row))) for row in rows]
+
+    def stats(self) -> Stats:
+        with self._db.transaction(write=False) as tx:
+            responses = tx.run("SELECT kiosk, COUNT(*), SUM(CASE WHEN synthetic THEN 1 ELSE 0 END) "
+                               "FROM responses GROUP BY kiosk").fetchall()
+            replies = dict(tx.run("SELECT kiosk, COUNT(*) FROM reply_requests GROUP BY kiosk").fetchall())
+        per_kiosk = {kiosk: (count, int(synthetic), replies.get(kiosk, 0)) for kiosk, count, synthetic in responses}
+        per_kiosk.update({kiosk: (0, 0, count) for kiosk, count in replies.items() if kiosk not in per_kiosk})
+        return Stats(sum(row[0] for row in per_kiosk.values()), sum(row[1] for row in per_kiosk.values()),
+                     sum(row[2] for row in per_kiosk.values()), dict(sorted(per_kiosk.items())))
+
+    def drop_synthetic(self) -> tuple[int, int]:
+        """Delete synthetic responses and the reply requests linked to them; returns both counts."""
+        with self._db.transaction() as tx:
+            replies = tx.run(f"DELETE FROM reply_requests WHERE {_LINKED_TO_SYNTHETIC}", (True,)).rowcount
+            responses = tx.run("DELETE FROM responses WHERE synthetic = ?", (True,)).rowcount
+        return responses, replies
+
+
+_LINKED_TO_SYNTHETIC = ("EXISTS (SELECT 1 FROM responses r WHERE r.reply = reply_requests.reference "
+                        "AND r.synthetic = ?)")
+
+
+def _insert_new(tx: Transaction, table: str, columns: tuple[str, ...], rows: Sequence[dict], kiosk_id: str,
+                batch: str) -> set[str]:
+    """Insert the rows whose id is new; returns their ids. Each row is tagged with the batch,
+    so that when some ids existed already, the rows that carry this batch are the ones stored now."""
+    if not rows:
+        return set()
+    ids = [row["id"] for row in rows]
+    changed = tx.run_many(
+        f"INSERT INTO {table} ({', '.join(columns)}, batch) VALUES ({', '.join('?' * (len(columns) + 1))}) "
+        "ON CONFLICT DO NOTHING",
+        [[row[column] for column in columns] + [batch] for row in rows])
+    if changed == len(rows):
+        return set(ids)
+    if changed == 0:
+        return set()
+    return {row_id for row_id, row_kiosk, row_batch in _rows_by_id(tx, table, ids)
+            if (row_kiosk, row_batch) == (kiosk_id, batch)}
+
+
+def _rows_by_id(tx: Transaction, table: str, ids: list[str]) -> Iterable[tuple[str, str, str]]:
+    for start in range(0, len(ids), _IN_CHUNK):
+        chunk = ids[start:start + _IN_CHUNK]
+        yield from tx.run(f"SELECT id, kiosk, batch FROM {table} WHERE id IN ({', '.join('?' * len(chunk))})",
+                          chunk).fetchall()
+
+
+def _since(since: str | None) -> tuple[list[str], list[Any]]:
+    return (["received_at >= ?"], [since]) if since else ([], [])
+
+
+def _where(conditions: list[str]) -> str:
+    return f"WHERE {' AND '.join(conditions)}" if conditions else ""
+
+
+def _clock(synced: bool | None) -> str | None:
+    return None if synced is None else "synced" if synced else "unsynced"
+
+
+def _response_record(row: dict) -> dict:
+    return {
+        "type": "response", "id": row["id"], "survey": {"id": row["survey"], "version": row["survey_version"]},
+        "language": row["language"], "answers": json.loads(row["answers"]), "mode": row["mode"],
+        "flags": {"partial": bool(row["partial"]), "misuse": bool(row["misuse"]), "synthetic": bool(row["synthetic"])},
+        "kiosk": row["kiosk"], "unit": row["unit"], "hour": row["hour"], "reply": row["reply"],
+        "clock": _clock(row["clock_synced"]), "received_at": row["received_at"],
+    }
+
+
+def _reply_record(row: dict) -> dict:
+    return {
+        "type": "reply_request", "id": row["id"], "reference": row["reference"],
+        "contact": {"kind": row["contact_kind"], "value": row["contact"]}, "language": row["language"],
+        "promised_days": row["promised_days"], "kiosk": row["kiosk"], "unit": row["unit"], "hour": row["hour"],
+        "clock": _clock(row["clock_synced"]), "received_at": row["received_at"],
+        "reply_deadline": row["reply_deadline"],
+    }

@@ -1,0 +1,220 @@
+"""Shared by the receiver's tests: keys, a config, records sealed the way a kiosk seals them,
+a kiosk registered with a token, and a real PostgreSQL server started for the session.
+
+Import the fixtures by name into a test module (`from tests.receiver_support import ...`).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from kiosk.guard import Contact
+from kiosk.keyfiles import PublicKey
+from kiosk.sealing import seal
+from kiosk.session import Origin, Session
+from kiosk.survey import load_survey
+from sync.bundle import generate_signing_key
+from sync.protocol import IDEMPOTENCY_KEY
+from sync.receiver.auth import new_token, token_sha256
+from sync.receiver.config import ReceiverConfig, sqlite_url
+from sync.receiver.keyring import generate_pair, load_pairs
+from sync.receiver.store import Store, open_store
+
+KIOSK = "lobby-1"
+UNIT = "kalevi"
+NOW = datetime(2026, 11, 23, 14, 5, tzinfo=timezone.utc)
+
+
+# -- keys and config ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def receiver_secrets(tmp_path_factory) -> tuple[Path, Path]:
+    """(keys_dir with one hybrid key pair, signing key file), made once."""
+    folder = tmp_path_factory.mktemp("receiver-secrets")
+    generate_pair(folder / "keys")
+    generate_signing_key(folder / "signing-key.pem")
+    return folder / "keys", folder / "signing-key.pem"
+
+
+@pytest.fixture
+def receiver_config(tmp_path, receiver_secrets) -> ReceiverConfig:
+    """Plain HTTP on loopback, SQLite in the test's folder, its own copy of the keys (a test may add one)."""
+    keys_dir = tmp_path / "keys"
+    shutil.copytree(receiver_secrets[0], keys_dir)
+    return ReceiverConfig(host="127.0.0.1", port=8443, database=sqlite_url(tmp_path / "receiver.db"),
+                          keys_dir=keys_dir, signing_key=receiver_secrets[1], data_dir=tmp_path)
+
+
+def public_key(config: ReceiverConfig) -> PublicKey:
+    """The key kiosks seal to: the newest in keys_dir."""
+    return load_pairs(config.keys_dir)[0].private.public
+
+
+# -- kiosks, records, envelopes, batches ----------------------------------------------------
+
+
+def add_kiosk(store: Store, kiosk_id: str = KIOSK, unit: str = UNIT, certificate_sha256: str | None = None) -> str:
+    """Register a kiosk; returns its token."""
+    token = new_token()
+    assert store.add_kiosk(kiosk_id, unit, token_sha256(token), certificate_sha256, NOW)
+    return token
+
+
+def visit(rating: int = 4, topic: str | None = "listened", text: str | None = None,
+          contact: Contact | None = None, *, kiosk_id: str = KIOSK, synthetic: bool = False) -> list[dict]:
+    """The records of one visit to the default survey, made by the kiosk's own Session."""
+    session = Session(load_survey(), "fi", Origin(kiosk_id, UNIT, synthetic=synthetic), reply_days=5)
+    session.start()
+    session.answer(rating)
+    session.answer(topic) if topic else session.skip()
+    session.answer(text) if text else session.skip()
+    session.request_reply(contact) if contact else session.skip()
+    return session.finish(NOW)
+
+
+def sealed(records: list[dict], key: PublicKey, kiosk_id: str = KIOSK, clock: str = "synced") -> list[dict]:
+    return [seal(record, key, kiosk_id=kiosk_id, extra={"clock": clock}) for record in records]
+
+
+def batch_body(envelopes: list[dict], kiosk_id: str = KIOSK, batch: str | None = None) -> dict:
+    return {"kiosk": kiosk_id, "batch": batch or str(uuid.uuid4()), "envelopes": envelopes}
+
+
+def batch_headers(body: dict, token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}", IDEMPOTENCY_KEY: f'"{body["batch"]}"'}
+
+
+@dataclass(frozen=True)
+class Statuses:
+    """A batch answer's results, as (status, reason) by envelope id."""
+
+    answer: dict
+
+    def __getitem__(self, envelope_id: str) -> tuple[str, str | None]:
+        result = next(result for result in self.answer["results"] if result["id"] == envelope_id)
+        return result["status"], result.get("reason")
+
+    def all(self) -> list[str]:
+        return [result["status"] for result in self.answer["results"]]
+
+
+# -- PostgreSQL, started for the test session -----------------------------------------------
+
+
+def _postgres_binaries() -> Path | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda path: int(path.split("/")[4]))
+    return Path(found[-1]).parent if found else None
+
+
+def _run_as() -> dict:
+    """initdb refuses to run as root: as root, run PostgreSQL as the `postgres` system user."""
+    if os.geteuid() != 0:
+        return {}
+    try:
+        user = pwd.getpwnam("postgres")
+    except KeyError:
+        pytest.skip("running as root and there is no `postgres` user to run PostgreSQL as (initdb refuses root)")
+    return {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
+
+
+@dataclass(frozen=True)
+class PostgresServer:
+    socket_dir: Path
+    port: int = 5432
+
+    def url(self, database: str) -> str:
+        return f"postgresql://postgres@/{database}?host={self.socket_dir}&port={self.port}"
+
+    def admin(self, sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.url("postgres"), autocommit=True) as connection:
+            connection.execute(sql)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A PostgreSQL server of its own, on a unix socket in a temporary folder, for this test session."""
+    binaries = _postgres_binaries()
+    if binaries is None:
+        pytest.skip("PostgreSQL is not installed")
+    run_as = _run_as()
+    folder = Path(tempfile.mkdtemp(prefix="receiver-pg-"))
+    if run_as:
+        os.chown(folder, run_as["user"], run_as["group"])
+    run_as["cwd"] = folder  # a folder the server's user may enter, wherever the tests run
+    log_path = folder.parent / f"{folder.name}.log"
+    try:
+        with open(log_path, "wb") as log:
+            made = subprocess.run([binaries / "initdb", "-D", folder / "data", "-U", "postgres", "--auth=trust",
+                                   "-N", "-E", "UTF8", "--locale=C"], stdout=log, stderr=log, **run_as)
+            if made.returncode != 0:
+                pytest.fail(f"initdb failed: {log_path.read_text(errors='replace')[-2000:]}")
+            # Not durable (fsync off): these are tests, and the machine is small.
+            server = subprocess.Popen([binaries / "postgres", "-D", folder / "data", "-k", folder, "-c",
+                                       "listen_addresses=", "-p", "5432", "-c", "fsync=off"],
+                                      stdout=log, stderr=log, **run_as)
+        try:
+            yield _wait_until_up(PostgresServer(folder), server, log_path)
+        finally:
+            server.send_signal(signal.SIGINT)  # fast shutdown: does not wait for clients to leave
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        log_path.unlink(missing_ok=True)
+
+
+def _wait_until_up(postgres: PostgresServer, server: subprocess.Popen, log_path: Path) -> PostgresServer:
+    import psycopg
+
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            postgres.admin("SELECT 1")
+            return postgres
+        except psycopg.OperationalError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"PostgreSQL did not start: {log_path.read_text(errors='replace')[-2000:]}")
+            time.sleep(0.05)
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """A database of its own for one test: a fresh schema (much quicker to make than a database)."""
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    postgres_server.admin(f"CREATE SCHEMA {schema}")
+    yield f"{postgres_server.url('postgres')}&options=-csearch_path%3D{schema}"
+    postgres_server.admin(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return sqlite_url(tmp_path / "receiver.db")
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def store(store_url) -> Iterator[Store]:
+    store = open_store(store_url)
+    yield store
+    store.close()

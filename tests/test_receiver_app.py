@@ -1,0 +1,471 @@
+"""The receiver's HTTP API (docs/protocol.md), through the app in memory: each envelope's fate,
+idempotent batches, every refusal with its status, heartbeats, bundles, enrolment, health
+and key rotation."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import os
+import uuid
+from dataclasses import replace
+from datetime import datetime, timezone
+
+import httpx
+import pytest
+
+from kiosk.guard import Contact
+from kiosk.keyfiles import public_key_from_pem
+from kiosk.sealing import envelope_info, seal
+from kiosk.survey import default_survey_path
+from sync.bundle import decode_from_wire, load_signing_key, open_bundle, public_pem
+from sync.protocol import DUPLICATE, IDEMPOTENCY_KEY, REJECTED, STORED
+from sync.receiver.app import make_app
+from sync.receiver.database import PostgresDatabase
+from sync.receiver.deadlines import reply_deadline
+from sync.receiver.keyring import generate_pair, load_pairs
+from sync.receiver.publishing import publish
+from sync.receiver.store import Store, open_store
+from tests.receiver_support import (KIOSK, UNIT, Statuses, add_kiosk, batch_body, batch_headers, public_key,
+                                    receiver_config, receiver_secrets, sealed, visit)  # noqa: F401 (fixtures)
+
+FREE_TEXT = "Odotin kaksi tuntia, lääkäri oli ystävällinen"
+PHONE = "+358401234567"
+
+
+@pytest.fixture
+def store(receiver_config):
+    store = open_store(receiver_config.database)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def token(store) -> str:
+    return add_kiosk(store)
+
+
+def client_of(app) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://receiver")
+
+
+@pytest.fixture
+async def client_for(store):
+    """An HTTP client for the app made from a config, on the test's store."""
+    clients = []
+
+    def make(config) -> httpx.AsyncClient:
+        clients.append(client_of(make_app(config, store)))
+        return clients[-1]
+
+    yield make
+    for client in clients:
+        await client.aclose()
+
+
+@pytest.fixture
+def client(client_for, receiver_config) -> httpx.AsyncClient:
+    return client_for(receiver_config)
+
+
+@pytest.fixture
+def key(receiver_config):
+    return public_key(receiver_config)
+
+
+async def upload(client: httpx.AsyncClient, envelopes: list[dict], token: str, **body_changes) -> httpx.Response:
+    body = batch_body(envelopes) | body_changes
+    return await client.post("/v1/batches", json=body, headers=batch_headers(body, token))
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def assert_refused(response: httpx.Response, status: int, error: str | None = None) -> None:
+    assert response.status_code == status, response.text
+    document = response.json()
+    assert set(document) == {"error", "detail"} and document["detail"]
+    if error is not None:
+        assert document["error"] == error
+
+
+# -- stored, duplicate ----------------------------------------------------------------------
+
+
+async def test_a_visit_is_stored_with_its_reply_request_apart(client, store, token, key):
+    records = visit(5, "listened", FREE_TEXT, Contact("phone", PHONE))
+    response = await upload(client, sealed(records, key), token)
+    assert response.status_code == 200
+    answer = response.json()
+    assert Statuses(answer).all() == [STORED, STORED]
+    [stored] = store.responses()
+    assert stored["answers"] == {"visit": 5, "went_well": "listened", "more": FREE_TEXT}
+    assert (stored["kiosk"], stored["unit"], stored["clock"], stored["received_at"]) == (
+        KIOSK, UNIT, "synced", answer["received_at"])
+    [reply] = store.reply_requests()
+    assert reply["contact"] == {"kind": "phone", "value": PHONE}
+    assert reply["reference"] == stored["reply"] and "+358" not in json.dumps(stored)
+
+
+async def test_a_reply_request_gets_its_deadline_in_working_days(client, store, token, key, receiver_config):
+    response = await upload(client, sealed(visit(contact=Contact("email", "a@example.fi")), key), token)
+    received = response.json()["received_at"]
+    [reply] = store.reply_requests()
+    local_day = datetime.strptime(received, "%Y-%m-%dT%H:%M:%S%z").astimezone().date()
+    assert reply["reply_deadline"] == reply_deadline(local_day, receiver_config.reply_working_days).isoformat()
+
+
+async def test_an_unsynced_clock_is_kept_beside_the_receive_time(client, store, token, key):
+    await upload(client, sealed(visit(), key, clock="unsynced"), token)
+    assert store.responses()[0]["clock"] == "unsynced"
+
+
+async def test_envelopes_sent_again_in_a_new_batch_are_duplicates_and_stored_once(client, store, token, key):
+    envelopes = sealed(visit() + visit(2, "waiting"), key)
+    await upload(client, envelopes[:1], token)
+    response = await upload(client, envelopes, token)
+    assert Statuses(response.json()).all() == [DUPLICATE, STORED]
+    assert store.stats().responses == 2
+
+
+async def test_the_same_envelope_twice_in_one_batch_is_stored_once(client, store, token, key):
+    [envelope] = sealed(visit(), key)
+    response = await upload(client, [envelope, envelope], token)
+    assert Statuses(response.json()).all() == [STORED, DUPLICATE]
+    assert store.stats().responses == 1
+
+
+# -- idempotent batches ---------------------------------------------------------------------
+
+
+async def test_a_retried_batch_gets_the_same_answer_again(client, store, token, key):
+    body = batch_body(sealed(visit() + visit(1, "waiting"), key))
+    first = await client.post("/v1/batches", json=body, headers=batch_headers(body, token))
+    again = await client.post("/v1/batches", json=body, headers=batch_headers(body, token))
+    assert again.status_code == 200 and again.json() == first.json()
+    assert Statuses(again.json()).all() == [STORED, STORED]
+    assert store.stats().responses == 2
+
+
+async def test_a_batch_id_used_with_another_body_is_refused(client, store, token, key):
+    body = batch_body(sealed(visit(), key))
+    await client.post("/v1/batches", json=body, headers=batch_headers(body, token))
+    other = body | {"envelopes": sealed(visit(1, "waiting"), key)}
+    assert_refused(await client.post("/v1/batches", json=other, headers=batch_headers(other, token)), 422)
+    assert store.stats().responses == 1
+
+
+async def test_a_batch_in_flight_is_answered_409_with_retry_after(client, store, token, key):
+    body = batch_body(sealed(visit(), key))
+    content = json.dumps(body).encode()
+    store.claim_batch(KIOSK, body["batch"], hashlib.sha256(content).hexdigest(), datetime.now(timezone.utc))
+    response = await client.post("/v1/batches", content=content, headers=batch_headers(body, token))
+    assert_refused(response, 409)
+    assert int(response.headers["Retry-After"]) > 0
+    assert store.stats().responses == 0
+
+
+async def test_the_idempotency_key_may_come_unquoted(client, store, token, key):
+    body = batch_body(sealed(visit(), key))
+    headers = auth(token) | {IDEMPOTENCY_KEY: body["batch"]}
+    assert (await client.post("/v1/batches", json=body, headers=headers)).status_code == 200
+
+
+@pytest.mark.parametrize("idempotency_key", [None, "another", str(uuid.uuid4())])
+async def test_a_missing_or_other_idempotency_key_is_400(client, store, token, key, idempotency_key):
+    body = batch_body(sealed(visit(), key))
+    headers = auth(token) | ({IDEMPOTENCY_KEY: idempotency_key} if idempotency_key else {})
+    assert_refused(await client.post("/v1/batches", json=body, headers=headers), 400, "idempotency-key")
+    assert store.stats().responses == 0
+
+
+# -- rejections -----------------------------------------------------------------------------
+
+
+def hand_sealed(plaintext: bytes, key, envelope_id: str) -> dict:
+    """An envelope around any plaintext, made the way kiosk.sealing.seal makes one."""
+    cleartext = {"clock": "synced", "v": 1, "id": envelope_id, "kid": key.kid, "suite": key.suite, "kiosk": KIOSK}
+    ciphertext = key.hpke_suite.encrypt(plaintext, key.hpke_key, info=envelope_info(cleartext))
+    return cleartext | {"ct": base64.b64encode(ciphertext).decode()}
+
+
+def flip_a_ciphertext_byte(envelope: dict) -> dict:
+    ciphertext = bytearray(base64.b64decode(envelope["ct"]))
+    ciphertext[-5] ^= 1
+    return envelope | {"ct": base64.b64encode(bytes(ciphertext)).decode()}
+
+
+ENVELOPE_FAULTS = {
+    "malformed": lambda envelope, key: {name: value for name, value in envelope.items() if name != "ct"},
+    "unsupported-version": lambda envelope, key: envelope | {"v": 2},
+    "unsupported-suite": lambda envelope, key: envelope | {"suite": "rot13"},
+    "unknown-key": lambda envelope, key: envelope | {"kid": "0000000000000000"},
+    "tampered": lambda envelope, key: flip_a_ciphertext_byte(envelope),
+    "not-json": lambda envelope, key: hand_sealed(b"\xff not json", key, envelope["id"]),
+    "id-mismatch": lambda envelope, key: hand_sealed(json.dumps(visit()[0]).encode(), key, envelope["id"]),
+    "kiosk-mismatch": lambda envelope, key: seal(visit(kiosk_id="lobby-2")[0], key, kiosk_id="lobby-2"),
+}
+
+
+@pytest.mark.parametrize("reason", sorted(ENVELOPE_FAULTS))
+async def test_an_envelope_that_cannot_be_opened_is_rejected_with_its_reason(client, store, token, key, reason):
+    good, bad = sealed(visit() + visit(1, "waiting"), key)
+    bad = ENVELOPE_FAULTS[reason](bad, key)
+    response = await upload(client, [good, bad], token)
+    assert Statuses(response.json()).all() == [STORED, REJECTED]
+    assert response.json()["results"][1].get("reason") == reason
+    assert [record["id"] for record in store.responses()] == [good["id"]]
+
+
+def response_with(**changes) -> dict:
+    record = visit()[0]
+    for name, value in changes.items():
+        record[name] = value
+    return record
+
+
+RECORD_FAULTS = {
+    "an unknown survey version": ("unknown-survey", response_with(survey={"id": "visit-feedback", "version": 99})),
+    "an unknown survey": ("unknown-survey", response_with(survey={"id": "other", "version": 1})),
+    "an unknown question": ("invalid-record", response_with(answers={"visit": 4, "shoe_size": 42})),
+    "an answer not among the options": ("invalid-record", response_with(answers={"visit": 9})),
+    "a face as text": ("invalid-record", response_with(answers={"visit": "4"})),
+    "a face as true": ("invalid-record", response_with(answers={"visit": True})),
+    "a topic of the other branch": ("invalid-record", response_with(answers={"visit": 4, "went_well": "nonsense"})),
+    "free text that is a number": ("invalid-record", response_with(answers={"visit": 4, "more": 5})),
+    "no headline answer": ("invalid-record", response_with(answers={})),
+    "a language the survey lacks": ("invalid-record", response_with(language="de")),
+    "flags missing": ("invalid-record", response_with(flags={})),
+    "another kiosk inside": ("invalid-record", response_with(kiosk="lobby-2")),
+    "an hour with minutes": ("invalid-record", response_with(hour="2026-11-23T14:05Z")),
+    "no type": ("invalid-record", response_with(type="gossip")),
+    "a reply request without contact": ("invalid-record", {**visit(contact=Contact("phone", PHONE))[1],
+                                                           "contact": None}),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(RECORD_FAULTS))
+async def test_a_record_that_does_not_fit_its_survey_is_rejected(client, store, token, key, fault):
+    reason, record = RECORD_FAULTS[fault]
+    response = await upload(client, [seal(record, key, kiosk_id=KIOSK)], token)
+    assert Statuses(response.json())[record["id"]] == (REJECTED, reason)
+    assert store.stats().responses == 0 and store.stats().reply_requests == 0
+
+
+async def test_a_multiple_choice_answer_is_checked_choice_by_choice(client_for, store, token, key, receiver_config,
+                                                                     tmp_path):
+    survey_file = tmp_path / "multi.toml"
+    survey_file.write_text(MULTI_SURVEY, encoding="utf-8")
+    publish(store, survey_file=survey_file, announcements_file=None, keys_dir=receiver_config.keys_dir,
+            signing_key_file=receiver_config.signing_key)
+    client = client_for(receiver_config)
+
+    def record(chosen: list) -> dict:
+        return response_with(survey={"id": "multi", "version": 1}, language="en",
+                             answers={"mood": "good", "topics": chosen})
+
+    good, repeated, unknown, too_many = (record(["staff"]), record(["staff", "staff"]), record(["coffee"]),
+                                         record(["staff", "time", "place"]))
+    response = await upload(client, [seal(r, key, kiosk_id=KIOSK) for r in (good, repeated, unknown, too_many)],
+                            token)
+    assert Statuses(response.json()).all() == [STORED, REJECTED, REJECTED, REJECTED]
+
+
+MULTI_SURVEY = """
+id = "multi"
+version = 1
+languages = ["en"]
+
+[[question]]
+id = "mood"
+type = "single"
+text.en = "How was it?"
+option = [{value = "good", label.en = "Good"}, {value = "bad", label.en = "Bad"}]
+
+[[question]]
+id = "topics"
+type = "multi"
+max_choices = 2
+text.en = "What mattered?"
+option = [{value = "staff", label.en = "Staff"}, {value = "time", label.en = "Time"},
+          {value = "place", label.en = "Place"}]
+"""
+
+
+# -- refused requests -----------------------------------------------------------------------
+
+
+async def test_malformed_json_is_400_and_the_receiver_keeps_serving(client, store, token, key):
+    headers = auth(token) | {IDEMPOTENCY_KEY: str(uuid.uuid4()), "Content-Type": "application/json"}
+    for content in (b"{not json", b"[]", b'{"kiosk": "lobby-1", "batch": "x", "envelopes": []}', b"\xff\xfe"):
+        assert_refused(await client.post("/v1/batches", content=content, headers=headers), 400)
+    assert (await upload(client, sealed(visit(), key), token)).status_code == 200
+
+
+async def test_a_batch_naming_another_kiosk_is_403(client, store, token, key):
+    assert_refused(await upload(client, sealed(visit(), key), token, kiosk="lobby-2"), 403)
+    assert store.stats().responses == 0
+
+
+async def test_too_many_envelopes_is_413_and_nothing_is_stored(client_for, store, token, key, receiver_config):
+    client = client_for(replace(receiver_config, max_batch=2))
+    assert_refused(await upload(client, sealed(visit() + visit() + visit(), key), token), 413)
+    assert store.stats().responses == 0
+    assert (await upload(client, sealed(visit() + visit(), key), token)).status_code == 200
+
+
+async def test_too_many_bytes_is_413_and_nothing_is_stored(client_for, store, token, key, receiver_config):
+    client = client_for(replace(receiver_config, max_body_bytes=4096))
+    envelopes = sealed(visit() + visit() + visit(), key)  # a hybrid envelope is about 1.6 kB
+    assert_refused(await upload(client, envelopes, token), 413)
+
+    async def chunks():  # no Content-Length: the limit holds while reading
+        body = json.dumps(batch_body(envelopes)).encode()
+        for start in range(0, len(body), 1000):
+            yield body[start:start + 1000]
+
+    headers = auth(token) | {IDEMPOTENCY_KEY: str(uuid.uuid4())}
+    assert_refused(await client.post("/v1/batches", content=chunks(), headers=headers), 413)
+    assert store.stats().responses == 0
+
+
+async def test_without_credentials_or_with_unknown_ones_is_401(client, store, token, key):
+    body = batch_body(sealed(visit(), key))
+    for headers in ({}, auth("not-a-token"), {"Authorization": f"Basic {token}"}):
+        assert_refused(await client.post("/v1/batches", json=body, headers=headers), 401)
+    assert_refused(await client.post("/v1/heartbeat", json={"kiosk": KIOSK}), 401)
+    assert_refused(await client.get("/v1/bundle"), 401)
+    assert store.stats().responses == 0
+
+
+async def test_a_revoked_kiosk_is_403(client, store, token, key):
+    assert store.revoke_kiosk(KIOSK, datetime.now(timezone.utc))
+    assert_refused(await upload(client, sealed(visit(), key), token), 403, "revoked")
+    assert_refused(await client.post("/v1/enrol", headers=auth(token)), 403, "revoked")
+    assert store.stats().responses == 0
+
+
+async def test_too_many_requests_is_429_with_retry_after(client_for, store, token, key, receiver_config):
+    client = client_for(replace(receiver_config, requests_per_minute=2))
+    for _ in range(2):
+        assert (await client.post("/v1/heartbeat", json={"kiosk": KIOSK}, headers=auth(token))).status_code == 200
+    response = await upload(client, sealed(visit(), key), token)
+    assert_refused(response, 429)
+    assert 1 <= int(response.headers["Retry-After"]) <= 60
+    assert store.stats().responses == 0
+    other = add_kiosk(store, "lobby-2")  # counted per kiosk
+    assert (await client.post("/v1/heartbeat", json={"kiosk": "lobby-2"}, headers=auth(other))).status_code == 200
+
+
+async def test_a_database_that_cannot_be_reached_is_503_with_retry_after(receiver_config):
+    unreachable = Store(PostgresDatabase("postgresql://nobody@/nothing?host=/nonexistent&connect_timeout=1"))
+    async with client_of(make_app(receiver_config, unreachable)) as client:
+        for response in (await client.get("/v1/health"), await client.post("/v1/heartbeat", headers=auth("t"))):
+            assert_refused(response, 503, "database-unavailable")
+            assert int(response.headers["Retry-After"]) > 0
+
+
+async def test_an_unknown_path_is_a_json_404(client):
+    assert_refused(await client.get("/v1/nothing"), 404)
+
+
+# -- heartbeat, bundle, enrolment, health ---------------------------------------------------
+
+
+HEARTBEAT = {"kiosk": KIOSK, "sent_at": "2026-11-23T14:05:10Z", "clock": "synced", "queue_depth": 12,
+             "last_error": None}
+
+
+async def test_a_heartbeat_is_kept_and_answered_with_the_newest_bundle_version(client, store, token,
+                                                                              receiver_config):
+    response = await client.post("/v1/heartbeat", json=HEARTBEAT, headers=auth(token))
+    assert response.status_code == 200 and response.json()["bundle_version"] == 0
+    [kiosk] = store.kiosks()
+    assert kiosk.heartbeat == HEARTBEAT and kiosk.heartbeat_at == response.json()["received_at"]
+    publish_default(store, receiver_config)
+    response = await client.post("/v1/heartbeat", json=HEARTBEAT, headers=auth(token))
+    assert response.json()["bundle_version"] == 1
+
+
+async def test_a_heartbeat_naming_another_kiosk_is_403(client, store, token):
+    assert_refused(await client.post("/v1/heartbeat", json=HEARTBEAT | {"kiosk": "lobby-2"}, headers=auth(token)),
+                   403)
+    assert store.kiosks()[0].heartbeat is None
+
+
+def publish_default(store, config):
+    return publish(store, survey_file=default_survey_path(), announcements_file=None, keys_dir=config.keys_dir,
+                   signing_key_file=config.signing_key)
+
+
+async def test_the_bundle_verifies_with_the_signing_key_and_304_when_unchanged(client, store, token,
+                                                                              receiver_config):
+    assert_refused(await client.get("/v1/bundle", headers=auth(token)), 404)
+    publish_default(store, receiver_config)
+    publish_default(store, receiver_config)
+    response = await client.get("/v1/bundle", headers=auth(token))
+    assert response.status_code == 200 and response.headers["ETag"] == '"2"'
+    raw, signature = decode_from_wire(response.json())
+    pinned = load_signing_key(receiver_config.signing_key).public_key()
+    bundle = open_bundle(raw, signature, pinned, newer_than=1)
+    assert bundle.version == 2 and bundle.keys[0]["kid"] == public_key(receiver_config).kid
+    unchanged = await client.get("/v1/bundle", headers=auth(token) | {"If-None-Match": '"2"'})
+    assert unchanged.status_code == 304 and not unchanged.content
+    older = await client.get("/v1/bundle", headers=auth(token) | {"If-None-Match": '"1"'})
+    assert older.status_code == 200
+
+
+async def test_enrolment_answers_what_the_kiosk_pins(client, store, token, receiver_config):
+    publish_default(store, receiver_config)
+    response = await client.post("/v1/enrol", json={"software": "0.1.0"}, headers=auth(token))
+    assert response.status_code == 200
+    document = response.json()
+    assert (document["kiosk"], document["unit"], document["bundle_version"]) == (KIOSK, UNIT, 1)
+    signing = load_signing_key(receiver_config.signing_key).public_key()
+    assert document["signing_key"] == public_pem(signing)
+    [entry] = document["keys"]
+    assert public_key_from_pem(entry["pem"].encode(), "enrolment").kid == entry["kid"]
+
+
+async def test_health_needs_no_credentials(client):
+    response = await client.get("/v1/health")
+    assert response.status_code == 200 and response.json()["status"] == "ok"
+
+
+# -- keys -----------------------------------------------------------------------------------
+
+
+async def test_after_a_key_rotation_envelopes_sealed_to_either_key_open(client, store, token, key, receiver_config):
+    old_key = key
+    new_pair = generate_pair(receiver_config.keys_dir)  # made while the receiver runs
+    newest = load_pairs(receiver_config.keys_dir)[0]
+    assert newest.kid == new_pair.kid != old_key.kid
+    envelopes = sealed(visit(), old_key) + sealed(visit(), new_pair.private.public)
+    response = await upload(client, envelopes, token)
+    assert Statuses(response.json()).all() == [STORED, STORED]
+    document = (await client.post("/v1/enrol", headers=auth(token))).json()
+    assert [entry["kid"] for entry in document["keys"]] == [new_pair.kid, old_key.kid]
+
+
+async def test_an_envelope_for_a_key_that_was_removed_is_unknown_key(client, store, token, key, receiver_config):
+    other = generate_pair(receiver_config.keys_dir)
+    os.remove(other.path)
+    response = await upload(client, sealed(visit(), other.private.public), token)
+    assert Statuses(response.json()).all() == [REJECTED]
+    assert response.json()["results"][0]["reason"] == "unknown-key"
+
+
+# -- privacy --------------------------------------------------------------------------------
+
+
+async def test_the_log_names_ids_and_counts_never_what_anyone_said(client, store, token, key, caplog):
+    caplog.set_level(logging.DEBUG)
+    records = visit(1, "waiting", FREE_TEXT, Contact("phone", PHONE))
+    bad = response_with(answers={"visit": 4, "more": 5})
+    await upload(client, sealed(records, key) + [seal(bad, key, kiosk_id=KIOSK)], token)
+    assert "2 stored" in caplog.text and "invalid-record" in caplog.text
+    for secret in (FREE_TEXT, PHONE, records[0]["reply"]):
+        assert secret not in caplog.text
