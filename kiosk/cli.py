@@ -1,4 +1,5 @@
-"""The `kiosk` command: run the kiosk, make keys, open a queue, report status.
+"""The `kiosk` command: run the kiosk, make keys, open a queue, report status, enrol with
+the provider's receiver, sync, and simulate visits.
 
 A user's mistake (a bad file, a bad argument) is one line on stderr and exit
 status 2, never a traceback. Heavy modules are imported inside the commands that
@@ -65,13 +66,44 @@ def _parser() -> argparse.ArgumentParser:
     open_.add_argument("--replies", action="store_true", help="the reply requests instead of the responses")
     open_.set_defaults(command=_open)
 
-    status = commands.add_parser("status", help="queue depth, oldest unsent response, last write error")
-    where = status.add_mutually_exclusive_group()
-    where.add_argument("--config", type=Path)
-    where.add_argument("--data-dir", type=Path)
+    status = commands.add_parser("status", help="queue depth, oldest unsent response, last write error, last sync")
+    _where(status)
     status.add_argument("--json", action="store_true", help="for monitoring tools")
     status.set_defaults(command=_status)
+
+    enroll = commands.add_parser("enroll", help="enrol with the provider's receiver and pin its keys")
+    enroll.add_argument("--server", required=True, help="the receiver's address, https://...")
+    enroll.add_argument("--token", required=True, help="the token `kiosk-receiver kiosks add` showed")
+    enroll.add_argument("--ca", type=Path, help="the CA certificate (PEM) to trust for the receiver, "
+                                                "instead of the system's")
+    enroll.add_argument("--allow-insecure-http", action="store_true", help="allow http:// (loopback tests only)")
+    _where(enroll)
+    enroll.set_defaults(command=_enroll)
+
+    sync = commands.add_parser("sync", help="send the queue to the receiver now")
+    sync.add_argument("--once", action="store_true", required=True,
+                      help="one round: send everything waiting, say how the kiosk is, fetch a newer bundle")
+    _where(sync)
+    sync.set_defaults(command=_sync)
+
+    simulate = commands.add_parser("simulate", help="record synthetic responses (load tests, installation checks)")
+    simulate.add_argument("count", type=_positive_number, metavar="N", help="how many responses")
+    simulate.add_argument("--seed", type=int, default=0, help="vary the answers differently")
+    _where(simulate)
+    simulate.set_defaults(command=_simulate)
     return parser
+
+
+def _where(command: argparse.ArgumentParser) -> None:
+    where = command.add_mutually_exclusive_group()
+    where.add_argument("--config", type=Path)
+    where.add_argument("--data-dir", type=Path, help="a kiosk without a config file (default: the demo's)")
+
+
+def _positive_number(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return int(text)
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -98,7 +130,7 @@ def _start(config: KioskConfig, *, demo: bool = False) -> int:
 
     # Loads the survey: a mistake in it is reported before anything is made on disk.
     app = make_app(config, demo=demo)
-    _make_data_dir(config)
+    _make_data_dir(config.data_dir, file=config.source, key="kiosk.data_dir")
     setup_logging(config.log_dir, fallback_dir=config.data_dir)
     app.run()
     return app.return_code or 0
@@ -116,12 +148,11 @@ def _check_public_key_file(config: KioskConfig) -> None:
                         key="kiosk.public_key")
 
 
-def _make_data_dir(config: KioskConfig) -> None:
+def _make_data_dir(data_dir: Path, *, file: Path | None, key: str) -> None:
     try:
-        config.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as error:
-        raise UserError(f"cannot create {config.data_dir}: {error.strerror}", file=config.source,
-                        key="kiosk.data_dir") from None
+        raise UserError(f"cannot create {data_dir}: {error.strerror}", file=file, key=key) from None
 
 
 def _keys_generate(args: argparse.Namespace) -> int:
@@ -203,9 +234,100 @@ def _status(args: argparse.Namespace) -> int:
 
         data_dir = load_config(args.config).data_dir
     else:
-        from kiosk.demo import demo_data_dir
-
-        data_dir = args.data_dir or demo_data_dir()
+        data_dir = _data_dir(args)
     status = read_status(data_dir)
     print(json.dumps(status, indent=2) if args.json else render_status(status))
+    return 0
+
+
+def _data_dir(args: argparse.Namespace) -> Path:
+    from kiosk.demo import demo_data_dir
+
+    return (args.data_dir or demo_data_dir()).expanduser().absolute()
+
+
+def _kiosk_config(args: argparse.Namespace, *, demo: bool = True) -> KioskConfig:
+    """The config file's; else, for a data folder, its enrolment's, or (`demo`) the demo's."""
+    from kiosk.config import load_config
+    from kiosk.demo import demo_config
+    from kiosk.enrolment import enrolled_config
+
+    if args.config:
+        return load_config(args.config)
+    data_dir = _data_dir(args)
+    config = enrolled_config(data_dir)
+    if config is None and not demo:
+        raise UserError("this kiosk is not enrolled (no enrolment.json): run `kiosk enroll` first",
+                        file=data_dir, key="--data-dir")
+    return config or demo_config(data_dir)
+
+
+def _enroll(args: argparse.Namespace) -> int:
+    from kiosk.config import load_config
+    from kiosk.enrolment import write_enrolment
+    from sync.enrol import enrol, signing_key_fingerprint
+
+    config = load_config(args.config, use_enrolment=False) if args.config else None
+    if config is not None and config.sync is not None:
+        raise UserError("has a [sync] table, whose settings are used instead of an enrolment's: remove it to enrol",
+                        file=args.config, key="sync")
+    enrolment = enrol(args.server, args.token, ca_file=args.ca, allow_insecure_http=args.allow_insecure_http)
+    if config is not None and enrolment.kiosk_id != config.kiosk_id:
+        raise UserError(f"the receiver knows this kiosk as {enrolment.kiosk_id!r}, not {config.kiosk_id!r}: "
+                        "correct kiosk.id, or ask for the right token", file=args.config, key="kiosk.id")
+    data_dir = config.data_dir if config else _data_dir(args)
+    _make_data_dir(data_dir, file=args.config, key="kiosk.data_dir" if config else "--data-dir")
+    path = write_enrolment(data_dir, enrolment)
+    print(f"Enrolled with {enrolment.server} as kiosk {enrolment.kiosk_id} (unit {enrolment.unit_id}).")
+    print(f"Pinned the provider's signing key, fingerprint {signing_key_fingerprint(enrolment.signing_key)}")
+    print(f"Sealing to key {enrolment.keys[0].get('kid')}; wrote {path}")
+    if config is not None:
+        _check_config_key(config, enrolment.keys)
+    return 0
+
+
+def _check_config_key(config: KioskConfig, keys: list[dict]) -> None:
+    """A config naming a key the receiver does not know would have everything it seals rejected."""
+    from kiosk.enrolment import ENROLLED_KEY_FILE
+    from kiosk.keyfiles import load_public_key, public_key_from_pem
+
+    kid = load_public_key(config.public_key).kid
+    if kid not in {public_key_from_pem(key["pem"].encode(), "the receiver's key").kid for key in keys}:
+        print(f"Warning: kiosk.public_key ({config.public_key}, key {kid}) is not one of the receiver's current "
+              "keys: unless the receiver still holds it, what the kiosk seals will be rejected (unknown-key). "
+              f"The receiver's key is in {config.data_dir / ENROLLED_KEY_FILE}.")
+
+
+def _sync(args: argparse.Namespace) -> int:
+    from kiosk.logs import setup_logging
+    from kiosk.outbox import Outbox, OutboxError
+    from sync.uploader import Uploader
+
+    config = _kiosk_config(args, demo=False)
+    setup_logging(config.log_dir, fallback_dir=config.data_dir)  # the details go where the kiosk's go
+    try:
+        outbox = Outbox(config.outbox_dir)
+    except OutboxError as error:
+        raise UserError(str(error), key="--config" if args.config else "--data-dir") from None
+    with outbox:
+        uploader = Uploader(config, outbox)
+        try:
+            report = uploader.run_once()
+        finally:
+            uploader.close()
+    print(report.summary())
+    if report.bundle_version is not None:
+        print(f"Bundle {report.bundle_version} downloaded and verified: the kiosk applies it at its next welcome screen.")
+    return 1 if report.error else 0
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from kiosk.simulate import simulate
+
+    config = _kiosk_config(args)
+    _make_data_dir(config.data_dir, file=args.config, key="kiosk.data_dir" if args.config else "--data-dir")
+    result = simulate(config, args.count, seed=args.seed)
+    print(f"Recorded {result.responses} synthetic responses ({result.with_text} with free text, "
+          f"{result.reply_requests} reply requests) of survey {result.survey.id} version {result.survey.version} "
+          f"for kiosk {config.kiosk_id}; {result.queue_depth} envelopes wait in {config.outbox_dir}.")
     return 0

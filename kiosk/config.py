@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
+from kiosk.enrolment import Enrolment, enrolment_path, read_enrolment
+from kiosk.errors import UserError
 from kiosk.languages import CODES, LANGUAGES
 from kiosk.survey import ID_PATTERN, ID_RULE
 from kiosk.tomlfile import Table
+from sync.protocol import DEFAULT_MAX_BATCH
 
 PartialPolicy = Literal["keep-rating", "discard"]
 # WCAG 2.2.1: a timeout warning must give at least 20 seconds to ask for more time.
@@ -21,6 +25,26 @@ class ReplyPromise:
 
     answerer: dict[str, str]
     days: int
+
+
+@dataclass(frozen=True)
+class SyncConfig:
+    """How the kiosk reaches the provider's receiver (docs/protocol.md), from the config's
+    `[sync]` table or from enrolment.json."""
+
+    server: str
+    token: str | None = field(default=None, repr=False)
+    client_certificate: Path | None = None
+    client_key: Path | None = None
+    ca_file: Path | None = None  # None: the system's trust store
+    signing_key: bytes | None = field(default=None, repr=False)  # the provider's Ed25519 public key, PEM
+    signing_key_source: str = ""  # where it came from, for errors
+    allow_insecure_http: bool = False
+    interval_seconds: float = 60
+    batch_size: int = DEFAULT_MAX_BATCH
+    timeout_seconds: float = 30
+    retry_min_seconds: float = 1
+    retry_max_seconds: float = 900
 
 
 @dataclass(frozen=True)
@@ -40,6 +64,7 @@ class KioskConfig:
     free_text_max: int = 1000
     reply: ReplyPromise | None = None
     log_dir: Path | None = None
+    sync: SyncConfig | None = None  # None: no network; the queue is read with `kiosk open`
     source: Path | None = None
 
     @property
@@ -47,21 +72,24 @@ class KioskConfig:
         return self.data_dir / "outbox"
 
 
-
-def load_config(path: Path) -> KioskConfig:
+def load_config(path: Path, *, use_enrolment: bool = True) -> KioskConfig:
+    """`use_enrolment=False` leaves enrolment.json unread (for `kiosk enroll`, which replaces it)."""
     root = Table.load(path)
     kiosk = root.table("kiosk", required=True)
     languages = _languages(kiosk)
+    kiosk_id = kiosk.string("id", pattern=ID_PATTERN, describe=ID_RULE)
+    data_dir = kiosk.path("data_dir")
     config = KioskConfig(
-        kiosk_id=kiosk.string("id", pattern=ID_PATTERN, describe=ID_RULE),
+        kiosk_id=kiosk_id,
         unit_id=kiosk.string("unit", pattern=ID_PATTERN, describe=ID_RULE),
-        data_dir=kiosk.path("data_dir"),
+        data_dir=data_dir,
         public_key=kiosk.path("public_key"),
         survey=kiosk.path("survey", None),
         languages=languages,
         default_language=kiosk.string("default_language", languages[0], choices=languages),
         log_dir=kiosk.path("log_dir", None),
         reply=_reply(root, languages),
+        sync=_sync(root, data_dir, kiosk_id, use_enrolment),
         source=path,
         **_session(root),
     )
@@ -107,3 +135,101 @@ def _reply(root: Table, languages: tuple[str, ...]) -> ReplyPromise | None:
     promise = ReplyPromise(reply.translations("answerer", languages), reply.integer("days", minimum=1, maximum=60))
     reply.finish()
     return promise
+
+
+def server_problem(server: str, *, allow_insecure_http: bool, allow_with: str) -> str | None:
+    """What is wrong with the receiver's address, if anything. Plain http would carry the
+    kiosk's token and envelopes unprotected: only for loopback tests, allowed by `allow_with`."""
+    parts = urlsplit(server)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        return f"must be an https:// address, like \"https://feedback.example.fi\", not {server!r}"
+    if parts.query or parts.fragment:
+        return f"must be an address without ? or #, not {server!r}"
+    if parts.scheme == "http" and not allow_insecure_http:
+        return f"is plain http://, which would send the token unprotected: use https://, or {allow_with} (loopback tests only)"
+    return None
+
+
+def _sync(root: Table, data_dir: Path, kiosk_id: str, use_enrolment: bool) -> SyncConfig | None:
+    if root.has("sync"):
+        return _sync_table(root.table("sync"))
+    enrolment = read_enrolment(data_dir) if use_enrolment else None
+    if enrolment is None:
+        return None
+    path = enrolment_path(data_dir)
+    if enrolment.kiosk_id != kiosk_id:
+        raise UserError(f"is for the kiosk {enrolment.kiosk_id!r}, but the config says kiosk.id = {kiosk_id!r}: "
+                        "correct the config or enrol again", file=path)
+    return sync_from_enrolment(enrolment, path)
+
+
+def _sync_table(sync: Table) -> SyncConfig:
+    server = sync.string("server").rstrip("/")
+    insecure = sync.boolean("allow_insecure_http", False)
+    problem = server_problem(server, allow_insecure_http=insecure, allow_with="set allow_insecure_http = true")
+    if problem:
+        raise sync.error("server", problem)
+    values = {
+        "server": server, "allow_insecure_http": insecure, "token": _token(sync),
+        "client_certificate": _existing_file(sync, "client_certificate"),
+        "client_key": _existing_file(sync, "client_key"),
+        "ca_file": _existing_file(sync, "ca_file"),
+        "interval_seconds": sync.number("interval_seconds", 60, minimum=5, maximum=86_400),
+        "batch_size": sync.integer("batch_size", DEFAULT_MAX_BATCH, minimum=1, maximum=DEFAULT_MAX_BATCH),
+        "timeout_seconds": sync.number("timeout_seconds", 30, minimum=1, maximum=600),
+        "retry_min_seconds": sync.number("retry_min_seconds", 1, minimum=0.1, maximum=3600),
+        "retry_max_seconds": sync.number("retry_max_seconds", 900, minimum=1, maximum=86_400),
+    }
+    if sync.has("signing_key"):
+        values["signing_key_source"] = f"{sync.file}: {sync.key('signing_key')}"
+        values["signing_key"] = _signing_key(sync)
+    if values["client_key"] and not values["client_certificate"]:
+        raise sync.error("client_key", "needs client_certificate too")
+    if not values["token"] and not values["client_certificate"]:
+        raise sync.error("token", "is missing: give token, token_file or client_certificate (the kiosk's credentials)")
+    if values["retry_min_seconds"] > values["retry_max_seconds"]:
+        raise sync.error("retry_min_seconds", f"must not be more than retry_max_seconds ({values['retry_max_seconds']:g})")
+    sync.finish()
+    return SyncConfig(**values)
+
+
+def _token(sync: Table) -> str | None:
+    if sync.has("token") and sync.has("token_file"):
+        raise sync.error("token_file", "give token or token_file, not both")
+    if sync.has("token"):
+        return sync.string("token")
+    path = _existing_file(sync, "token_file")
+    if path is None:
+        return None
+    try:
+        token = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as error:
+        raise sync.error("token_file", f"cannot read {path}: {getattr(error, 'strerror', None) or error}") from None
+    if not token or any(character.isspace() for character in token):
+        raise sync.error("token_file", f"{path} must hold the token alone, on one line")
+    return token
+
+
+def _existing_file(table: Table, name: str) -> Path | None:
+    path = table.path(name, None)
+    if path is not None and not path.is_file():
+        raise table.error(name, f"no such file: {path}")
+    return path
+
+
+def _signing_key(sync: Table) -> bytes:
+    path = _existing_file(sync, "signing_key")
+    try:
+        pem = path.read_bytes()
+    except OSError as error:
+        raise sync.error("signing_key", f"cannot read {path}: {error.strerror}") from None
+    if b"-----BEGIN PUBLIC KEY-----" not in pem:
+        raise sync.error("signing_key", f"{path} is not a public key file (PEM): give the provider's signing key")
+    return pem
+
+
+def sync_from_enrolment(enrolment: Enrolment, path: Path) -> SyncConfig:
+    return SyncConfig(server=enrolment.server, token=enrolment.token,
+                      ca_file=Path(enrolment.ca_file) if enrolment.ca_file else None,
+                      signing_key=enrolment.signing_key.encode(), signing_key_source=f"{path}: signing_key",
+                      allow_insecure_http=enrolment.allow_insecure_http)

@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives import hpke, serialization
 from cryptography.hazmat.primitives.asymmetric import mlkem, x25519
 
 from kiosk.errors import UserError
+from kiosk.keynames import PRIVATE_KEY_FILE, PUBLIC_KEY_FILE
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +36,6 @@ log = logging.getLogger(__name__)
 CLASSIC_SUITE = "x25519-sha256-aes256gcm"
 HYBRID_SUITE = "mlkem768x25519-sha256-aes256gcm"
 SUITES = (CLASSIC_SUITE, HYBRID_SUITE)
-
-PRIVATE_KEY_FILE = "provider-key.pem"
-PUBLIC_KEY_FILE = "provider-key.pub.pem"
 
 _PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----.+?-----END \1-----", re.DOTALL)
 _PUBLIC_LABELS = {b"PUBLIC KEY"}
@@ -98,6 +96,11 @@ def _hpke_suite(name: str) -> hpke.Suite:
     return hpke.Suite(kem, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
 
 
+def grouped(digest: str) -> str:
+    """A hex digest in groups of four, for people to compare by eye."""
+    return " ".join(digest[i:i + 4] for i in range(0, len(digest), 4))
+
+
 def _public_key(mlkem_part: mlkem.MLKEM768PublicKey | None, x25519_part: x25519.X25519PublicKey) -> PublicKey:
     if mlkem_part is None:
         suite, hpke_key, raw = CLASSIC_SUITE, x25519_part, x25519_part.public_bytes_raw()
@@ -107,8 +110,7 @@ def _public_key(mlkem_part: mlkem.MLKEM768PublicKey | None, x25519_part: x25519.
         raw = mlkem_part.public_bytes_raw() + x25519_part.public_bytes_raw()
     # The suite is hashed in too, so the same bytes used with another suite get another kid.
     digest = hashlib.sha256(suite.encode() + b"\n" + raw).hexdigest()
-    return PublicKey(suite=suite, kid=digest[:16],
-                     fingerprint=" ".join(digest[i:i + 4] for i in range(0, len(digest), 4)),
+    return PublicKey(suite=suite, kid=digest[:16], fingerprint=grouped(digest),
                      hpke_key=hpke_key, hpke_suite=_hpke_suite(suite))
 
 
@@ -119,24 +121,28 @@ def _private_key(mlkem_part: mlkem.MLKEM768PrivateKey | None, x25519_part: x2551
     return PrivateKey(public, hpke.MLKEM768X25519PrivateKey(mlkem_part, x25519_part))
 
 
-def _pem_blocks(path: Path) -> list[tuple[bytes, bytes]]:
-    """The (label, whole block) pairs of a PEM file; text around the blocks is ignored."""
+def _read_key_file(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise UserError("file not found", file=path) from None
     except IsADirectoryError:
         raise UserError("is a folder, not a key file", file=path) from None
     except OSError as error:
         raise UserError(f"cannot be read ({error.strerror})", file=path) from None
+
+
+def _pem_blocks(data: bytes, path: Path | str) -> list[tuple[bytes, bytes]]:
+    """The (label, whole block) pairs of PEM text; text around the blocks is ignored.
+    `path` names where the text came from, in errors."""
     blocks = [(match[1], match[0]) for match in _PEM_BLOCK.finditer(data)]
     if not blocks:
         raise UserError("is not a PEM key file (no -----BEGIN ...----- block)", file=path)
     return blocks
 
 
-def _key_blocks(path: Path, *, private: bool) -> list[tuple[bytes, bytes]]:
-    blocks = _pem_blocks(path)
+def _key_blocks(data: bytes, path: Path | str, *, private: bool) -> list[tuple[bytes, bytes]]:
+    blocks = _pem_blocks(data, path)
     labels = {label for label, _ in blocks}
     if not private and labels & _PRIVATE_LABELS:
         raise UserError(f"is a private key: a kiosk needs only the public key ({PUBLIC_KEY_FILE}); "
@@ -151,7 +157,7 @@ def _key_blocks(path: Path, *, private: bool) -> list[tuple[bytes, bytes]]:
     return blocks
 
 
-def _read_keys(path: Path, blocks: list[tuple[bytes, bytes]], load: Callable[[bytes, bytes], Any],
+def _read_keys(path: Path | str, blocks: list[tuple[bytes, bytes]], load: Callable[[bytes, bytes], Any],
                damaged: str) -> list[Any]:
     try:
         return [load(label, block) for label, block in blocks]
@@ -161,7 +167,7 @@ def _read_keys(path: Path, blocks: list[tuple[bytes, bytes]], load: Callable[[by
         raise UserError(damaged, file=path) from None
 
 
-def _parts(path: Path, keys: list[Any], mlkem_type: type, x25519_type: type) -> tuple[Any, Any]:
+def _parts(path: Path | str, keys: list[Any], mlkem_type: type, x25519_type: type) -> tuple[Any, Any]:
     """The ML-KEM part (or None) and the X25519 part of a key, whatever the order of its blocks."""
     mlkem_parts = [key for key in keys if isinstance(key, mlkem_type)]
     x25519_parts = [key for key in keys if isinstance(key, x25519_type)]
@@ -171,22 +177,27 @@ def _parts(path: Path, keys: list[Any], mlkem_type: type, x25519_type: type) -> 
 
 
 def load_public_key(path: Path) -> PublicKey:
-    blocks = _key_blocks(path, private=False)
-    keys = _read_keys(path, blocks, lambda _label, block: serialization.load_pem_public_key(block),
+    return public_key_from_pem(_read_key_file(path), path)
+
+
+def public_key_from_pem(data: bytes, source: Path | str) -> PublicKey:
+    """A public key from PEM text, such as a signed bundle's; `source` names it in errors."""
+    blocks = _key_blocks(data, source, private=False)
+    keys = _read_keys(source, blocks, lambda _label, block: serialization.load_pem_public_key(block),
                       "is damaged: a PUBLIC KEY block cannot be read")
-    key = _public_key(*_parts(path, keys, mlkem.MLKEM768PublicKey, x25519.X25519PublicKey))
-    log.info("loaded public key %s (%s) from %s", key.kid, key.suite, path)
+    key = _public_key(*_parts(source, keys, mlkem.MLKEM768PublicKey, x25519.X25519PublicKey))
+    log.info("loaded public key %s (%s) from %s", key.kid, key.suite, source)
     return key
 
 
 def private_key_is_encrypted(path: Path) -> bool:
     """Whether loading the private key file needs a passphrase (so the caller knows to ask)."""
-    return any(label == _ENCRYPTED_LABEL for label, _ in _key_blocks(path, private=True))
+    return any(label == _ENCRYPTED_LABEL for label, _ in _key_blocks(_read_key_file(path), path, private=True))
 
 
 def load_private_key(path: Path, passphrase: bytes | None = None) -> PrivateKey:
     """A passphrase given for a file that is not encrypted is ignored."""
-    blocks = _key_blocks(path, private=True)
+    blocks = _key_blocks(_read_key_file(path), path, private=True)
     encrypted = any(label == _ENCRYPTED_LABEL for label, _ in blocks)
     if encrypted and passphrase is None:
         raise UserError("is protected by a passphrase: give the passphrase", file=path)

@@ -30,3 +30,9 @@ LANGUAGES: tuple[Language, ...] = (
 )
 BY_CODE = {language.code: language for language in LANGUAGES}
 CODES = tuple(BY_CODE)
+
+
+def easy_variant(code: str) -> str | None:
+    """The easy-language variant of a language (selkosuomi for Finnish), or None if it has none."""
+    base = BY_CODE[code].base
+    return next((language.code for language in LANGUAGES if language.easy and language.base == base), None)

@@ -15,10 +15,13 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from kiosk.clock import clock_synchronized
 from kiosk.config import KioskConfig
 from kiosk.health import Health, write_health
+from sync.protocol import CLOCK_SYNCED, CLOCK_UNSYNCED
 
 if TYPE_CHECKING:
     from kiosk.outbox import Outbox
@@ -34,8 +37,9 @@ class RecordingFailed(Exception):
 
 
 class Recorder:
-    def __init__(self, config: KioskConfig):
+    def __init__(self, config: KioskConfig, *, clock_check: Callable[[], bool] = clock_synchronized):
         self._config = config
+        self._clock_check = clock_check
         self._lock = threading.Lock()
         self._outbox: Outbox | None = None
         self._key: PublicKey | None = None
@@ -62,6 +66,11 @@ class Recorder:
             self._outbox = Outbox(self._config.outbox_dir)
         return self._outbox
 
+    def use_key(self, key: PublicKey) -> None:
+        """Seal from now on to `key` (the provider's key in a newly applied bundle)."""
+        with self._lock:
+            self._key = key
+
     @property
     def outbox(self) -> Outbox:
         with self._lock:
@@ -77,9 +86,12 @@ class Recorder:
             return
         from kiosk.sealing import seal
 
+        # Whether the hour inside can be trusted; the receiver keeps its own receive time beside it.
+        extra = {"clock": CLOCK_SYNCED if self._clock_check() else CLOCK_UNSYNCED}
         with self._lock:
             self._load_key()
-            self._unsaved.extend(seal(record, self._key, kiosk_id=self._config.kiosk_id) for record in records)
+            self._unsaved.extend(seal(record, self._key, kiosk_id=self._config.kiosk_id, extra=extra)
+                                 for record in records)
             del self._unsaved[:-MAX_UNSAVED]
             self._flush()
 

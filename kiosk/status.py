@@ -1,4 +1,5 @@
-"""What `kiosk status` reports: is feedback piling up, and can the kiosk still write it?"""
+"""What `kiosk status` reports: is feedback piling up, can the kiosk still write it, and is
+it reaching the provider?"""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import time
 from pathlib import Path
 
 from kiosk.health import read_health
+from kiosk.quarantine import Quarantine
+from sync.state import read_sync_status
 
 
 def read_status(data_dir: Path) -> dict:
@@ -27,7 +30,27 @@ def read_status(data_dir: Path) -> dict:
     status["last_report_age_seconds"] = round(time.time() - health.updated) if health else None
     status["unsaved_in_memory"] = health.unsaved if health else 0
     status["last_write_error"] = health.last_write_error if health else None
+    status.update(_sync_status(data_dir))
     return status
+
+
+def _sync_status(data_dir: Path) -> dict:
+    from kiosk.bundles import PENDING_FILE, stored_bundle_version
+
+    sync = read_sync_status(data_dir)
+    return {
+        "quarantined": Quarantine(data_dir).count(),
+        "last_sync_age_seconds": _age_of(sync.last_success) if sync else None,
+        "last_sync_error": sync.last_error if sync else None,
+        "auth_error": sync.auth_error if sync else None,
+        "bundle_refused": sync.bundle_refused if sync else None,
+        "bundle_version": stored_bundle_version(data_dir),
+        "pending_bundle_version": stored_bundle_version(data_dir, PENDING_FILE),
+    }
+
+
+def _age_of(moment: float | None) -> int | None:
+    return None if moment is None else max(0, round(time.time() - moment))
 
 
 def render_status(status: dict) -> str:
@@ -43,7 +66,26 @@ def render_status(status: dict) -> str:
         lines.append(f"Queue problem:        {status['queue_error']}")
     if status["kiosk_pid"] is not None:
         lines.append(f"Kiosk process:        {status['kiosk_pid']} (last report {_age(status['last_report_age_seconds'])} ago)")
+    lines += _render_sync(status)
     return "\n".join(lines)
+
+
+def _render_sync(status: dict) -> list[str]:
+    last_sync = status["last_sync_age_seconds"]
+    bundle = f"version {status['bundle_version']}" if status["bundle_version"] is not None else "none"
+    if status["pending_bundle_version"] is not None:
+        bundle += f" (version {status['pending_bundle_version']} waiting for the welcome screen)"
+    lines = [
+        f"Quarantined:          {status['quarantined']}",
+        f"Last successful sync: {'never' if last_sync is None else _age(last_sync) + ' ago'}",
+        f"Last sync error:      {status['last_sync_error'] or 'none'}",
+        f"Bundle in use:        {bundle}",
+    ]
+    if status["auth_error"]:
+        lines.append(f"Credentials refused:  {status['auth_error']}")
+    if status["bundle_refused"]:
+        lines.append(f"Bundle refused:       {status['bundle_refused']}")
+    return lines
 
 
 def _age(seconds: int | None) -> str:

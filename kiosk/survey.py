@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Literal
 
@@ -79,12 +79,22 @@ class Survey:
 
 
 def default_survey_path() -> Path:
-    return Path(str(resources.files("kiosk") / "surveys" / "default.toml"))
+    return Path(__file__).parent / "surveys" / "default.toml"
 
 
 def load_survey(path: Path | None = None) -> Survey:
     path = path or default_survey_path()
     return parse_survey(Table.load(path))
+
+
+def parse_survey_text(text: str, source: str) -> Survey:
+    """A survey from TOML text that came from elsewhere than a file (a signed bundle);
+    `source` names it in errors."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise UserError(f"not valid TOML: {error}", file=source) from None
+    return parse_survey(Table(data, Path(source)))
 
 
 def parse_survey(table: Table) -> Survey:
