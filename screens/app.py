@@ -1,8 +1,11 @@
 """The kiosk app: walks one client at a time through the survey, then forgets them.
 
 Screens present and collect; this class moves the session along and hands the
-finished visit to the recorder. `make_app` builds it for the command line and the
-tests alike.
+finished visit to the station (which seals, stores and sends). `make_app` builds it
+for the command line and the tests alike.
+
+Only the welcome screen is imported up front; the others are imported where they are
+first shown, so that the first screen paints sooner.
 """
 
 from __future__ import annotations
@@ -21,15 +24,13 @@ from textual.worker import Worker, WorkerState
 
 from kiosk.config import KioskConfig
 from kiosk.guard import Contact
-from kiosk.recorder import Recorder, RecordingFailed
+from kiosk.recorder import RecordingFailed
 from kiosk.session import Origin, Session
+from kiosk.station import Station
 from kiosk.strings import Strings, load_strings
+from kiosk.survey import Answer, Question, check_covers, load_survey
 from kiosk.systemd import notify
-from kiosk.survey import Answer, Question, Survey, check_covers, load_survey
 from screens import textual_fixes
-from screens.endings import IdleWarningScreen, OutOfOrderScreen, ThanksScreen
-from screens.question import ChoiceScreen, FreeTextScreen
-from screens.reply import ReplyScreen
 from screens.welcome import LanguageScreen, WelcomeScreen
 
 log = logging.getLogger(__name__)
@@ -39,8 +40,6 @@ LOCKED_KEYS = ("ctrl+c", "ctrl+q", "ctrl+p", "ctrl+z", "ctrl+backslash")
 DEMO_EXIT_KEY = "f10"
 RETRY_SECONDS = 15
 GC_THRESHOLDS = (20_000, 10, 10)
-SCREEN_FOR_TYPE = {"faces": ChoiceScreen, "scale": ChoiceScreen, "single": ChoiceScreen, "multi": ChoiceScreen,
-                   "text": FreeTextScreen, "reply": ReplyScreen}
 
 
 class KioskApp(App, inherit_bindings=False):
@@ -51,13 +50,12 @@ class KioskApp(App, inherit_bindings=False):
     BINDINGS = [*(Binding(key, "nothing", show=False, priority=True) for key in LOCKED_KEYS),
                 Binding(DEMO_EXIT_KEY, "leave_demo", show=False, priority=True)]
 
-    def __init__(self, config: KioskConfig, survey: Survey, strings: Strings, recorder: Recorder, *,
+    def __init__(self, config: KioskConfig, station: Station, strings: Strings, *,
                  clock: Callable[[], float] = time.monotonic, demo: bool = False, idle_tick: float = 1.0):
         super().__init__()
         self.config = config
-        self.survey = survey
+        self.station = station
         self.strings = strings
-        self.recorder = recorder
         self.clock = clock
         self.demo = demo
         self.idle_tick = idle_tick
@@ -87,14 +85,19 @@ class KioskApp(App, inherit_bindings=False):
         # between two taps was a fifth of a second's pause (bench/transitions.py).
         gc.freeze()
         gc.set_threshold(*GC_THRESHOLDS)
-        # Sealing and storage load after the first paint, so the welcome shows at once.
-        self.run_worker(self.recorder.prepare, name="prepare", thread=True, exit_on_error=False)
+        # Sealing, storage and sending start after the first paint, so the welcome shows at once.
+        self.run_worker(self.station.start, name="start", thread=True, exit_on_error=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
             log.error("%s failed: %r", event.worker.name, event.worker.error)
-            if event.worker.name == "prepare":
+            if event.worker.name == "start":
+                from screens.endings import OutOfOrderScreen
+
                 self._replace_screens(OutOfOrderScreen())
+
+    def on_unmount(self) -> None:
+        self.station.stop()
 
     # -- input and idleness --------------------------------------------------
 
@@ -105,6 +108,8 @@ class KioskApp(App, inherit_bindings=False):
 
     def check_client_idle(self) -> None:
         """Warn, then clear the screen for the next person (WCAG 2.2.1: at least 20 s to continue)."""
+        from screens.endings import IdleWarningScreen, OutOfOrderScreen, ThanksScreen
+
         if isinstance(self.screen, (ThanksScreen, OutOfOrderScreen)):
             return
         idle = self.clock() - self.last_input
@@ -136,6 +141,8 @@ class KioskApp(App, inherit_bindings=False):
     def show_welcome(self) -> None:
         self.session = self._new_session(language=self.config.default_language)
         self._replace_screens(WelcomeScreen())
+        # Between two visits: the moment to switch to a newer signed bundle, if one came.
+        self.run_worker(self.station.take_pending_bundle, name="bundle", thread=True, exit_on_error=False)
 
     def _replace_screens(self, screen: Screen) -> None:
         """Drop every screen the last person saw (keyboards, warnings included), then show `screen`."""
@@ -149,7 +156,7 @@ class KioskApp(App, inherit_bindings=False):
         if language:
             self.language = language
         return Session(
-            survey=self.survey, language=self.language,
+            survey=self.station.survey, language=self.language,
             origin=Origin(self.config.kiosk_id, self.config.unit_id),
             free_text_max=self.config.free_text_max,
             reply_days=self.config.reply.days if self.config.reply else None,
@@ -173,8 +180,11 @@ class KioskApp(App, inherit_bindings=False):
     # next question.
 
     def start_feedback(self) -> None:
-        if not self.session.started:
-            self._show(self.session.start())
+        if self.session.started:
+            return
+        if not self.session.answers:  # untouched: ask the survey in use now (a bundle may have changed it)
+            self.session = self._new_session()
+        self._show(self.session.start())
 
     def answer(self, question: Question, value: Answer) -> None:
         if question is self.session.current:
@@ -198,7 +208,7 @@ class KioskApp(App, inherit_bindings=False):
         elif question is None:
             self.switch_screen(WelcomeScreen())
         else:
-            screen_class = SCREEN_FOR_TYPE[question.type]
+            screen_class = _screen_for(question)
             self.switch_screen(screen_class(question, self.session.progress(), self.session.answers.get(question.id)))
 
     async def _finish(self) -> None:
@@ -208,18 +218,20 @@ class KioskApp(App, inherit_bindings=False):
         reference = session.reply.reference if session.reply else None
         self.session = self._new_session()  # from here on, nothing of this client is reachable
         saved = await asyncio.to_thread(self._record, records)
+        from screens.endings import ThanksScreen
+
         self._replace_screens(ThanksScreen(reference=reference, saved=saved))
 
     def _record(self, records: list[dict]) -> bool:
         try:
-            self.recorder.record(records)
+            self.station.recorder.record(records)
         except RecordingFailed:
             return False
         return True
 
     def retry_unsaved(self) -> None:
-        if self.recorder.unsaved:
-            self.run_worker(self.recorder.retry, thread=True, name="retry")
+        if self.station.recorder.unsaved:
+            self.run_worker(self.station.recorder.retry, thread=True, name="retry")
 
     # -- keys --------------------------------------------------------------
 
@@ -235,11 +247,23 @@ class KioskApp(App, inherit_bindings=False):
         return True
 
 
+def _screen_for(question: Question) -> type[Screen]:
+    if question.type == "text":
+        from screens.question import FreeTextScreen
+
+        return FreeTextScreen
+    if question.type == "reply":
+        from screens.reply import ReplyScreen
+
+        return ReplyScreen
+    from screens.question import ChoiceScreen
+
+    return ChoiceScreen
+
+
 def make_app(config: KioskConfig, *, demo: bool = False, clock: Callable[[], float] = time.monotonic,
              idle_tick: float = 1.0) -> KioskApp:
     """The app for a config: the entry point and the tests build it the same way."""
     survey = load_survey(config.survey)
     check_covers(survey, config.languages, file=config.source or "the demo config")
-    strings = load_strings()
-    return KioskApp(config, survey, strings, Recorder(config), clock=clock, demo=demo,
-                    idle_tick=idle_tick)
+    return KioskApp(config, Station(config, survey), load_strings(), clock=clock, demo=demo, idle_tick=idle_tick)
