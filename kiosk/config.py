@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Literal
 
-from kiosk.enrolment import Enrolment, enrolment_path, read_enrolment
 from kiosk.errors import UserError
 from kiosk.languages import CODES, LANGUAGES
 from kiosk.survey import ID_PATTERN, ID_RULE
 from kiosk.tomlfile import Table
 from sync.protocol import DEFAULT_MAX_BATCH
+
+if TYPE_CHECKING:
+    from kiosk.enrolment import Enrolment
 
 PartialPolicy = Literal["keep-rating", "discard"]
 # WCAG 2.2.1: a timeout warning must give at least 20 seconds to ask for more time.
@@ -140,6 +141,8 @@ def _reply(root: Table, languages: tuple[str, ...]) -> ReplyPromise | None:
 def server_problem(server: str, *, allow_insecure_http: bool, allow_with: str) -> str | None:
     """What is wrong with the receiver's address, if anything. Plain http would carry the
     kiosk's token and envelopes unprotected: only for loopback tests, allowed by `allow_with`."""
+    from urllib.parse import urlsplit  # only kiosks that sync: not on the way to the first screen
+
     parts = urlsplit(server)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         return f"must be an https:// address, like \"https://feedback.example.fi\", not {server!r}"
@@ -153,6 +156,8 @@ def server_problem(server: str, *, allow_insecure_http: bool, allow_with: str) -
 def _sync(root: Table, data_dir: Path, kiosk_id: str, use_enrolment: bool) -> SyncConfig | None:
     if root.has("sync"):
         return _sync_table(root.table("sync"))
+    from kiosk.enrolment import enrolment_path, read_enrolment
+
     enrolment = read_enrolment(data_dir) if use_enrolment else None
     if enrolment is None:
         return None

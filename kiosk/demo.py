@@ -44,7 +44,7 @@ def demo_config(data_dir: Path | None = None) -> KioskConfig:
         generate_key_pair(keys)
     return KioskConfig(
         kiosk_id="demo", unit_id="demo", data_dir=data_dir, public_key=keys / PUBLIC_KEY_FILE,
-        reply=ReplyPromise(DEMO_ANSWERER, DEMO_REPLY_DAYS), log_dir=data_dir,
+        reply=ReplyPromise(DEMO_ANSWERER, DEMO_REPLY_DAYS),
     )
 
 

@@ -18,7 +18,6 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from kiosk.clock import clock_synchronized
 from kiosk.config import KioskConfig
 from kiosk.health import Health, write_health
 from sync.protocol import CLOCK_SYNCED, CLOCK_UNSYNCED
@@ -37,7 +36,7 @@ class RecordingFailed(Exception):
 
 
 class Recorder:
-    def __init__(self, config: KioskConfig, *, clock_check: Callable[[], bool] = clock_synchronized):
+    def __init__(self, config: KioskConfig, *, clock_check: Callable[[], bool] | None = None):
         self._config = config
         self._clock_check = clock_check
         self._lock = threading.Lock()
@@ -87,6 +86,10 @@ class Recorder:
         from kiosk.sealing import seal
 
         # Whether the hour inside can be trusted; the receiver keeps its own receive time beside it.
+        if self._clock_check is None:
+            from kiosk.clock import clock_synchronized  # ctypes: not on the way to the first screen
+
+            self._clock_check = clock_synchronized
         extra = {"clock": CLOCK_SYNCED if self._clock_check() else CLOCK_UNSYNCED}
         with self._lock:
             self._load_key()

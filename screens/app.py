@@ -15,6 +15,7 @@ import gc
 import logging
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual import events
 from textual.app import App
@@ -23,7 +24,6 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from kiosk.config import KioskConfig
-from kiosk.guard import Contact
 from kiosk.recorder import RecordingFailed
 from kiosk.session import Origin, Session
 from kiosk.station import Station
@@ -32,6 +32,9 @@ from kiosk.survey import Answer, Question, check_covers, load_survey
 from kiosk.systemd import notify
 from screens import textual_fixes
 from screens.welcome import LanguageScreen, WelcomeScreen
+
+if TYPE_CHECKING:
+    from kiosk.guard import Contact
 
 log = logging.getLogger(__name__)
 textual_fixes.apply()
