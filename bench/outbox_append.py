@@ -39,14 +39,15 @@ def make_envelope() -> dict:
             "ct": base64.b64encode(os.urandom(CIPHERTEXT_BYTES)).decode()}
 
 
-def fill(directory: Path, pending: int, segment_size: int) -> None:
-    """Leave `pending` envelopes in `directory` as an outbox would, in full segments."""
+def fill(directory: Path, pending: int, segment_size: int,
+         make: Callable[[], dict] = make_envelope) -> None:
+    """Leave `pending` envelopes, each from `make`, in `directory` as an outbox would, in full segments."""
     Outbox(directory, segment_size=segment_size).close()  # the folder and format.json
     queued_at = time.time()
     for number, start in enumerate(range(0, pending, segment_size), start=1):
         count = min(segment_size, pending - start)
         segment = TinyDB(segment_path(directory, number), storage=AtomicJSONStorage)
-        segment.insert_multiple(document_for(make_envelope(), queued_at) for _ in range(count))
+        segment.insert_multiple(document_for(make(), queued_at) for _ in range(count))
 
 
 @dataclass

@@ -1,10 +1,11 @@
-"""Every benchmark of the kiosk's first issue, printed as one Markdown table.
+"""Every benchmark of the kiosk's first issue and of sync (issue 3), printed as one Markdown table.
 
     python -m bench.run [--quick] [--dir FOLDER]
 
---quick is a smoke run (a few samples of each, smaller backlogs): it checks that the
-benchmarks work, and its figures mean little. --dir is where the outboxes of "submit to
-durable" are made (default: the system's temp folder); use the device's own storage.
+--quick is a smoke run (a few samples of each, smaller backlogs and drains): it checks that
+the benchmarks work, and its figures mean little. --dir is where the outboxes (and the
+receiver's data of the sync benchmarks) are made (default: the system's temp folder); use
+the device's own storage.
 See bench/README.md for what each figure means.
 """
 
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
-from bench import first_paint, submit, transitions
+from bench import drain, first_paint, intake, submit, transitions
 from kiosk.outbox import DEFAULT_SEGMENT_SIZE
 
 NOT_APPLICABLE = "–"
@@ -31,10 +32,13 @@ class Settings:
     pending: tuple[int, ...]  # submit to durable: backlogs, the first with none
     samples: int  # submit to durable: record() calls per backlog
     loops: int  # transitions: rounds of the whole flow
+    drained: int  # drain: envelopes in the kiosk's outbox
+    per_kiosk: int  # intake: envelopes in each kiosk's outbox
 
 
-FULL = Settings(rounds=15, pending=submit.PENDING, samples=submit.SAMPLES, loops=transitions.LOOPS)
-QUICK = Settings(rounds=2, pending=(0, 1_000), samples=DEFAULT_SEGMENT_SIZE, loops=2)
+FULL = Settings(rounds=15, pending=submit.PENDING, samples=submit.SAMPLES, loops=transitions.LOOPS,
+                drained=drain.COUNT, per_kiosk=intake.PER_KIOSK)
+QUICK = Settings(rounds=2, pending=(0, 1_000), samples=DEFAULT_SEGMENT_SIZE, loops=2, drained=2_000, per_kiosk=500)
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,37 @@ def transition_figures(measured: transitions.Transitions) -> list[Figure]:
     ]
 
 
+def drain_figures(result: drain.Drain) -> list[Figure]:
+    drained = result.drained
+    count, rise = drained.envelopes, drained.rss_rise_kib
+    complete = result.receiver_stored == count and drained.left == 0 and drained.error is None
+    return [
+        Figure(f"Drain {count:,} sealed envelopes from a kiosk's outbox into the receiver (SQLite, loopback), "
+               "end to end", f"{drained.rate:,.0f} envelopes/s ({drained.seconds:.1f} s)",
+               f"≥ {drain.RATE_TARGET:,}/s", drained.rate >= drain.RATE_TARGET),
+        Figure("Drain: kiosk RSS just before it", _mib(drained.rss_before_kib)),
+        Figure("Drain: kiosk peak RSS rise during it", _mib(rise), f"≤ {_mib(drain.RSS_RISE_TARGET_KIB)}",
+               rise <= drain.RSS_RISE_TARGET_KIB),
+        Figure("Drain: stored by the receiver; left in the outbox; error",
+               f"{result.receiver_stored:,}; {drained.left}; {drained.error or 'none'}",
+               f"{count:,}; 0; none", complete),
+    ]
+
+
+def intake_figures(results: list[intake.Intake | intake.Unavailable], kiosks: int, per_kiosk: int) -> list[Figure]:
+    figures = []
+    for result in results:
+        what = f"Receiver intake, {kiosks} kiosks sending at once, {per_kiosk:,} envelopes each ({result.database})"
+        if isinstance(result, intake.Unavailable):
+            figures.append(Figure(what, f"not measured: {result.reason}"))
+            continue
+        errors = "; ".join(result.errors)
+        figures.append(Figure(what, f"{result.rate:,.0f} envelopes/s ({result.receiver_stored:,} of "
+                                    f"{kiosks * per_kiosk:,} stored in {result.seconds:.1f} s"
+                                    f"{'; ' + errors if errors else ''})"))
+    return figures
+
+
 def machine(folder: Path) -> str:
     return (f"CPU {_cpu_model()}, {os.cpu_count()} cores; Python {platform.python_version()}; "
             f"Textual {version('textual')}; disk for the outboxes: {submit.describe_disk(folder)} ({folder})")
@@ -122,7 +157,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a fast smoke run; the figures mean little")
     parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()),
-                        help="where to make the outboxes (default: the temp folder)")
+                        help="where to make the outboxes and the receiver's data (default: the temp folder)")
     options = parser.parse_args()
     settings = QUICK if options.quick else FULL
 
@@ -131,6 +166,9 @@ def main() -> None:
     figures += submit_figures(submit.measure(settings.pending, settings.samples, options.dir),
                               submit.describe_disk(options.dir))
     figures += transition_figures(transitions.measure(settings.loops))
+    figures += drain_figures(drain.measure(settings.drained, options.dir))
+    figures += intake_figures(intake.measure(intake.KIOSKS, settings.per_kiosk, options.dir), intake.KIOSKS,
+                              settings.per_kiosk)
 
     print(f"Machine: {machine(options.dir)}{' (--quick run)' if options.quick else ''}\n")
     print(table(figures))

@@ -46,9 +46,9 @@ class Level:
         return _percentile(self.seconds, 95)
 
 
-def response_record(survey: Survey) -> dict:
+def response_record(survey: Survey, origin: Origin = Origin("bench", "bench")) -> dict:
     """A realistic response: the headline, a topic, 200 characters of free text, finish."""
-    session = Session(survey=survey, language="fi", origin=Origin("bench", "bench"))
+    session = Session(survey=survey, language="fi", origin=origin)
     session.start()
     session.answer(4)  # "Hyvä": the went-well branch
     session.answer("waiting")

@@ -6,14 +6,7 @@ Import the fixtures by name into a test module (`from tests.receiver_support imp
 
 from __future__ import annotations
 
-import glob
-import os
-import pwd
 import shutil
-import signal
-import subprocess
-import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,6 +26,7 @@ from sync.receiver.auth import new_token, token_sha256
 from sync.receiver.config import ReceiverConfig, sqlite_url
 from sync.receiver.keyring import generate_pair, load_pairs
 from sync.receiver.store import Store, open_store
+from tests.postgres import PostgresServer, PostgresUnavailable, running_postgres
 
 KIOSK = "lobby-1"
 UNIT = "kalevi"
@@ -116,85 +110,15 @@ class Statuses:
 # -- PostgreSQL, started for the test session -----------------------------------------------
 
 
-def _postgres_binaries() -> Path | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda path: int(path.split("/")[4]))
-    return Path(found[-1]).parent if found else None
-
-
-def _run_as() -> dict:
-    """initdb refuses to run as root: as root, run PostgreSQL as the `postgres` system user."""
-    if os.geteuid() != 0:
-        return {}
-    try:
-        user = pwd.getpwnam("postgres")
-    except KeyError:
-        pytest.skip("running as root and there is no `postgres` user to run PostgreSQL as (initdb refuses root)")
-    return {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
-
-
-@dataclass(frozen=True)
-class PostgresServer:
-    socket_dir: Path
-    port: int = 5432
-
-    def url(self, database: str) -> str:
-        return f"postgresql://postgres@/{database}?host={self.socket_dir}&port={self.port}"
-
-    def admin(self, sql: str) -> None:
-        import psycopg
-
-        with psycopg.connect(self.url("postgres"), autocommit=True) as connection:
-            connection.execute(sql)
-
-
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
-    """A PostgreSQL server of its own, on a unix socket in a temporary folder, for this test session."""
-    binaries = _postgres_binaries()
-    if binaries is None:
-        pytest.skip("PostgreSQL is not installed")
-    run_as = _run_as()
-    folder = Path(tempfile.mkdtemp(prefix="receiver-pg-"))
-    if run_as:
-        os.chown(folder, run_as["user"], run_as["group"])
-    run_as["cwd"] = folder  # a folder the server's user may enter, wherever the tests run
-    log_path = folder.parent / f"{folder.name}.log"
+    """A PostgreSQL server of its own, on a unix socket in a temporary folder, for this test session
+    (not durable: fsync off, for speed)."""
     try:
-        with open(log_path, "wb") as log:
-            made = subprocess.run([binaries / "initdb", "-D", folder / "data", "-U", "postgres", "--auth=trust",
-                                   "-N", "-E", "UTF8", "--locale=C"], stdout=log, stderr=log, **run_as)
-            if made.returncode != 0:
-                pytest.fail(f"initdb failed: {log_path.read_text(errors='replace')[-2000:]}")
-            # Not durable (fsync off): these are tests, and the machine is small.
-            server = subprocess.Popen([binaries / "postgres", "-D", folder / "data", "-k", folder, "-c",
-                                       "listen_addresses=", "-p", "5432", "-c", "fsync=off"],
-                                      stdout=log, stderr=log, **run_as)
-        try:
-            yield _wait_until_up(PostgresServer(folder), server, log_path)
-        finally:
-            server.send_signal(signal.SIGINT)  # fast shutdown: does not wait for clients to leave
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-        log_path.unlink(missing_ok=True)
-
-
-def _wait_until_up(postgres: PostgresServer, server: subprocess.Popen, log_path: Path) -> PostgresServer:
-    import psycopg
-
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            postgres.admin("SELECT 1")
-            return postgres
-        except psycopg.OperationalError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"PostgreSQL did not start: {log_path.read_text(errors='replace')[-2000:]}")
-            time.sleep(0.05)
+        with running_postgres() as server:
+            yield server
+    except PostgresUnavailable as reason:
+        pytest.skip(str(reason))
 
 
 @pytest.fixture
