@@ -21,8 +21,12 @@ TOKEN_BYTES = 32
 
 
 def new_token() -> str:
-    """32 random bytes, base64url: shown once by `kiosks add`, kept only as its hash."""
-    return secrets.token_urlsafe(TOKEN_BYTES)
+    """32 random bytes, base64url: shown once by `kiosks add`, kept only as its hash. Never one
+    that starts with "-", which `kiosk enroll --token TOKEN` would take for an option."""
+    while True:
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        if not token.startswith("-"):
+            return token
 
 
 def token_sha256(token: str) -> str:
