@@ -9,19 +9,24 @@ from typing import TextIO
 
 RESPONSE_COLUMNS = ("id", "survey", "survey_version", "language", "mode", "partial", "misuse", "synthetic",
                     "hour", "kiosk", "unit", "reply")
-REPLY_COLUMNS = ("reference", "contact_kind", "contact", "language", "promised_days", "hour", "kiosk", "unit")
+REPLY_COLUMNS = ("reference", "contact_kind", "contact", "language", "promised_days", "hour", "kiosk", "unit",
+                 "synthetic")
+# What the receiver adds to a reply request it stores: when it arrived, and by when to answer.
+RECEIVED_REPLY_COLUMNS = ("received_at", "reply_deadline")
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection);
 # a leading apostrophe makes it text, and keeps the + of a phone number.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def write_records(records: list[dict], format: str, out: TextIO, *, replies: bool = False) -> None:
-    """`records` are responses, or with `replies` reply requests: a CSV of none still has their columns."""
+    """`records` are responses, or with `replies` reply requests: a CSV of none still has their columns.
+    Reply requests the receiver stored have two columns more (RECEIVED_REPLY_COLUMNS)."""
     if format == "jsonl":
         for record in records:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
     elif replies:
-        _write_csv(REPLY_COLUMNS, (_reply_row(record) for record in records), out)
+        received = tuple(column for column in RECEIVED_REPLY_COLUMNS if any(column in record for record in records))
+        _write_csv(REPLY_COLUMNS + received, (_reply_row(record, received) for record in records), out)
     else:
         questions = list(dict.fromkeys(key for record in records for key in record["answers"]))
         _write_csv(RESPONSE_COLUMNS + tuple(questions), (_response_row(record, questions) for record in records), out)
@@ -51,10 +56,11 @@ def _response_row(record: dict, questions: list[str]) -> dict:
     return row
 
 
-def _reply_row(record: dict) -> dict:
+def _reply_row(record: dict, received: tuple[str, ...]) -> dict:
     return {
         "reference": record["reference"], "contact_kind": record["contact"]["kind"],
         "contact": record["contact"]["value"], "language": record["language"],
         "promised_days": record["promised_days"], "hour": record["hour"], "kiosk": record["kiosk"],
-        "unit": record["unit"],
+        "unit": record["unit"], "synthetic": record.get("flags", {}).get("synthetic", ""),
+        **{column: record.get(column) or "" for column in received},
     }

@@ -188,11 +188,11 @@ class Session:
             return redact(clean_text(value, self.free_text_max))[:self.free_text_max]
         if question.type == "multi":
             chosen = tuple(value) if isinstance(value, (tuple, list)) else (value,)
-            valid = all(_is_option(question, choice) for choice in chosen)
+            valid = all(is_option_value(question, choice) for choice in chosen)
             if not valid or len(chosen) > (question.max_choices or len(question.options)):
                 raise ValueError(f"not a valid choice for {question.id!r}: {value!r}")
             return tuple(option.value for option in question.options if option.value in chosen)
-        if question.type == "reply" or not _is_option(question, value):
+        if question.type == "reply" or not is_option_value(question, value):
             raise ValueError(f"not a valid answer to {question.id!r}: {value!r}")
         return value
 
@@ -253,12 +253,14 @@ class Session:
             "kiosk": self.origin.kiosk_id,
             "unit": self.origin.unit_id,
             "hour": hour,
+            "flags": {"synthetic": self.origin.synthetic},
         }
 
 
-def _is_option(question: Question, value: object) -> bool:
-    """Compared by type too: True is not the face 1 (True == 1), "3" is not the scale's 3,
-    and an unhashable value is refused, not a TypeError."""
+def is_option_value(question: Question, value: object) -> bool:
+    """Whether `value` is the value of one of the question's options (the kiosk and the receiver
+    both check answers with it). Compared by type too: True is not the face 1 (True == 1), "3"
+    is not the scale's 3, and an unhashable value is refused, not a TypeError."""
     return any(type(value) is type(option.value) and value == option.value for option in question.options)
 
 

@@ -110,6 +110,18 @@ async def test_a_visit_is_stored_with_its_reply_request_apart(client, store, tok
     assert reply["reference"] == stored["reply"] and "+358" not in json.dumps(stored)
 
 
+async def test_a_synthetic_reply_request_is_stored_apart_from_real_ones(client, store, token, key):
+    simulated = visit(contact=Contact("email", "simulated@example.invalid"), synthetic=True)
+    older_kiosk = visit(contact=Contact("phone", PHONE))
+    del older_kiosk[1]["flags"]  # sealed before reply requests carried flags: a real client's
+    response = await upload(client, sealed(simulated + older_kiosk, key), token)
+    assert Statuses(response.json()).all() == [STORED] * 4
+    assert [reply["contact"]["value"] for reply in store.reply_requests()] == [PHONE]
+    flags = {reply["contact"]["value"]: reply["flags"] for reply in store.reply_requests(include_synthetic=True)}
+    assert flags == {PHONE: {"synthetic": False}, "simulated@example.invalid": {"synthetic": True}}
+    assert (store.stats().reply_requests, store.stats().synthetic_reply_requests) == (2, 1)
+
+
 async def test_a_reply_request_gets_its_deadline_in_working_days(client, store, token, key, receiver_config):
     response = await upload(client, sealed(visit(contact=Contact("email", "a@example.fi")), key), token)
     received = response.json()["received_at"]
@@ -220,6 +232,14 @@ async def test_an_envelope_that_cannot_be_opened_is_rejected_with_its_reason(cli
     assert [record["id"] for record in store.responses()] == [good["id"]]
 
 
+async def test_a_record_with_a_text_that_is_not_unicode_is_rejected_and_the_rest_stored(client, store, token, key):
+    good, bad = visit(), visit(1, "waiting", "lone")
+    plaintext = json.dumps(bad[0]).replace("lone", "\\ud800").encode()  # JSON can escape a lone surrogate
+    response = await upload(client, sealed(good, key) + [hand_sealed(plaintext, key, bad[0]["id"])], token)
+    assert Statuses(response.json()).all() == [STORED, REJECTED]
+    assert response.json()["results"][1]["reason"] == "not-json"
+
+
 def response_with(**changes) -> dict:
     record = visit()[0]
     for name, value in changes.items():
@@ -244,6 +264,8 @@ RECORD_FAULTS = {
     "no type": ("invalid-record", response_with(type="gossip")),
     "a reply request without contact": ("invalid-record", {**visit(contact=Contact("phone", PHONE))[1],
                                                            "contact": None}),
+    "a reply request flagged neither way": ("invalid-record", {**visit(contact=Contact("phone", PHONE))[1],
+                                                               "flags": {"synthetic": "no"}}),
 }
 
 
@@ -300,8 +322,13 @@ option = [{value = "staff", label.en = "Staff"}, {value = "time", label.en = "Ti
 
 async def test_malformed_json_is_400_and_the_receiver_keeps_serving(client, store, token, key):
     headers = auth(token) | {IDEMPOTENCY_KEY: str(uuid.uuid4()), "Content-Type": "application/json"}
-    for content in (b"{not json", b"[]", b'{"kiosk": "lobby-1", "batch": "x", "envelopes": []}', b"\xff\xfe"):
+    urn = f"urn:uuid:{headers[IDEMPOTENCY_KEY]}"
+    for content in (b"{not json", b"[]", b'{"kiosk": "lobby-1", "batch": "x", "envelopes": []}', b"\xff\xfe",
+                    json.dumps(batch_body([], batch=urn)).encode(),
+                    json.dumps(batch_body([{"id": "\ud800"}], batch=headers[IDEMPOTENCY_KEY])).encode()):
         assert_refused(await client.post("/v1/batches", content=content, headers=headers), 400)
+    for content in (b"[]", b'{"kiosk": "lobby-1", "last_error": "\\udfff"}'):
+        assert_refused(await client.post("/v1/heartbeat", content=content, headers=auth(token)), 400)
     assert (await upload(client, sealed(visit(), key), token)).status_code == 200
 
 
@@ -372,6 +399,12 @@ async def test_an_unknown_path_is_a_json_404(client):
     assert_refused(await client.get("/v1/nothing"), 404)
 
 
+async def test_a_method_a_path_does_not_take_is_405_saying_which_it_takes(client):
+    response = await client.get("/v1/batches")
+    assert_refused(response, 405)
+    assert response.headers["Allow"] == "POST"
+
+
 # -- heartbeat, bundle, enrolment, health ---------------------------------------------------
 
 
@@ -416,6 +449,7 @@ async def test_the_bundle_verifies_with_the_signing_key_and_304_when_unchanged(c
     assert unchanged.status_code == 304 and not unchanged.content
     older = await client.get("/v1/bundle", headers=auth(token) | {"If-None-Match": '"1"'})
     assert older.status_code == 200
+    assert (await client.get("/v1/bundle", headers=auth(token) | {"If-None-Match": "*"})).status_code == 304
 
 
 async def test_enrolment_answers_what_the_kiosk_pins(client, store, token, receiver_config):

@@ -25,6 +25,7 @@ from sync.receiver.auth import certificate_sha256, token_sha256
 from sync.receiver.batches import BatchReceiver, parse_upload
 from sync.receiver.cli import main
 from sync.receiver.config import load_config
+from sync.receiver.deadlines import reply_deadline
 from sync.receiver.keyring import KeyRing, load_pairs
 from sync.receiver.store import Kiosk, open_store
 from sync.receiver.surveys import SurveyCatalog
@@ -32,6 +33,7 @@ from tests.receiver_support import KIOSK, NOW, UNIT, batch_body, sealed, visit
 
 FREE_TEXT = "Aulassa oli kylmä"
 EMAIL = "asiakas@example.fi"
+SIMULATED_EMAIL = "simulated@example.invalid"
 
 
 @pytest.fixture
@@ -249,16 +251,18 @@ def test_a_published_survey_is_accepted_from_kiosks(capsys, config_file, ready, 
 
 @pytest.fixture
 def collected(config_file, ready):
-    """Two real visits (one asking for a reply) and a synthetic one."""
+    """Two real visits and a synthetic one, one of each asking for a reply."""
     receive(config_file, visit(5, "listened", FREE_TEXT, Contact("email", EMAIL)) + visit(2, "waiting")
-            + visit(3, "waiting", synthetic=True))
+            + visit(3, "waiting", contact=Contact("email", SIMULATED_EMAIL), synthetic=True))
 
 
 def test_stats_count_per_kiosk_and_drop_synthetic_removes_test_data(capsys, config_file, collected):
     out = run(capsys, "stats", "--config", config_file)[1]
-    assert "3 responses, of which 1 synthetic; 1 reply requests" in out and f"{KIOSK}: 3 responses" in out
-    assert "Deleted 1 synthetic" in run(capsys, "drop-synthetic", "--config", config_file)[1]
-    assert "2 responses, of which 0 synthetic" in run(capsys, "stats", "--config", config_file)[1]
+    counts = "3 responses, of which 1 synthetic; 2 reply requests, of which 1 synthetic"
+    assert f"{counts}\n" in out and f"{KIOSK}: {counts}" in out
+    out = run(capsys, "drop-synthetic", "--config", config_file)[1]
+    assert "Deleted 1 synthetic responses and 1 synthetic reply requests" in out
+    assert "2 responses, of which 0 synthetic; 1 reply requests" in run(capsys, "stats", "--config", config_file)[1]
 
 
 def test_export_csv_and_jsonl(capsys, config_file, collected):
@@ -269,7 +273,10 @@ def test_export_csv_and_jsonl(capsys, config_file, collected):
     lines = run(capsys, "export", "--format", "jsonl", "--include-synthetic", "--config", config_file)[1]
     assert len(lines.splitlines()) == 3
     replies = run(capsys, "export", "--format", "csv", "--replies", "--config", config_file)[1]
-    assert EMAIL in replies and FREE_TEXT not in replies
+    [reply] = csv.DictReader(io.StringIO(replies))
+    assert (reply["contact"], reply["synthetic"], reply["received_at"]) == (EMAIL, "False", "2026-11-23T14:05:00Z")
+    assert reply["reply_deadline"] == reply_deadline(NOW.astimezone().date(), 5).isoformat()
+    assert FREE_TEXT not in replies
     assert run(capsys, "export", "--since", "2999-01-01", "--config", config_file)[1] == ""
 
 

@@ -12,7 +12,7 @@ import pytest
 from sync.receiver.config import sqlite_url
 from sync.receiver.database import StoreUnavailable, open_database
 from sync.receiver.schema import SCHEMA_VERSION, SchemaTooNew
-from sync.receiver.store import STALE_CLAIM, ClaimKind, StoredBundle, open_store
+from sync.receiver.store import STALE_CLAIM, ClaimKind, Counts, StoredBundle, open_store
 from tests.receiver_support import (NOW, postgres_server, postgres_url, store,  # noqa: F401 (fixtures)
                                     store_url)
 
@@ -27,10 +27,11 @@ def response_row(envelope_id: str, *, kiosk: str = KIOSK, synthetic: bool = Fals
             "clock_synced": True, "received_at": received_at}
 
 
-def reply_row(envelope_id: str, reference: str, *, received_at: str = "2026-11-23T14:05:09Z") -> dict:
+def reply_row(envelope_id: str, reference: str, *, synthetic: bool = False,
+              received_at: str = "2026-11-23T14:05:09Z") -> dict:
     return {"id": envelope_id, "reference": reference, "contact_kind": "email", "contact": "a@example.fi",
             "language": "fi", "promised_days": 5, "kiosk": KIOSK, "unit": "kalevi", "hour": "2026-11-23T14:00Z",
-            "clock_synced": None, "received_at": received_at, "reply_deadline": "2026-11-30"}
+            "synthetic": synthetic, "clock_synced": None, "received_at": received_at, "reply_deadline": "2026-11-30"}
 
 
 def store_rows(store, batch: str, responses=(), replies=(), kiosk: str = KIOSK) -> set[str]:
@@ -173,7 +174,7 @@ def test_responses_come_back_in_the_kiosk_record_format(store):
 def test_exports_leave_out_synthetic_data_and_older_data_unless_asked(store):
     store_rows(store, "b1", [response_row("old", received_at="2026-11-01T08:00:00Z"),
                              response_row("test", synthetic=True, reply="FAKE"), response_row("real", reply="REAL")],
-               [reply_row("q-fake", "FAKE"), reply_row("q-real", "REAL")])
+               [reply_row("q-fake", "FAKE", synthetic=True), reply_row("q-real", "REAL")])
     assert [record["id"] for record in store.responses()] == ["old", "real"]
     assert [record["id"] for record in store.responses(include_synthetic=True)] == ["old", "real", "test"]
     assert [record["id"] for record in store.responses(since="2026-11-23T00:00:00Z")] == ["real"]
@@ -182,14 +183,32 @@ def test_exports_leave_out_synthetic_data_and_older_data_unless_asked(store):
 
 
 def test_stats_and_dropping_synthetic_data(store):
-    store_rows(store, "b1", [response_row("r1"), response_row("r2", synthetic=True, reply="FAKE")],
-               [reply_row("q1", "FAKE")])
+    store_rows(store, "b1", [response_row("r1", reply="REAL"), response_row("r2", synthetic=True, reply="FAKE")],
+               [reply_row("q1", "FAKE", synthetic=True), reply_row("q2", "REAL")])
     store_rows(store, "b2", [response_row("r3", kiosk="lobby-2")], kiosk="lobby-2")
     stats = store.stats()
-    assert (stats.responses, stats.synthetic, stats.reply_requests) == (3, 1, 1)
-    assert stats.per_kiosk == {KIOSK: (2, 1, 1), "lobby-2": (1, 0, 0)}
+    assert (stats.responses, stats.synthetic_responses, stats.reply_requests, stats.synthetic_reply_requests) == (
+        3, 1, 2, 1)
+    assert stats.per_kiosk == {KIOSK: Counts(2, 1, 2, 1), "lobby-2": Counts(1, 0, 0, 0)}
     assert store.drop_synthetic() == (1, 1)
-    assert store.stats().per_kiosk == {KIOSK: (1, 0, 0), "lobby-2": (1, 0, 0)}
+    assert store.stats().per_kiosk == {KIOSK: Counts(1, 0, 1, 0), "lobby-2": Counts(1, 0, 0, 0)}
+    assert [record["id"] for record in store.reply_requests(include_synthetic=True)] == ["q2"]
+
+
+def test_an_older_database_gets_the_reply_requests_synthetic_flag_from_their_responses(store_url):
+    store = open_store(store_url)
+    store_rows(store, "b1", [response_row("r1", reply="REAL"), response_row("r2", synthetic=True, reply="FAKE")],
+               [reply_row("q-real", "REAL"), reply_row("q-fake", "FAKE")])
+    store.close()
+    database = open_database(store_url)
+    with database.transaction() as tx:  # as a receiver of schema version 1 left it
+        tx.run("ALTER TABLE reply_requests DROP COLUMN synthetic")
+        tx.run("UPDATE schema_version SET version = ?", (1,))
+    database.close()
+    store = open_store(store_url)
+    assert [record["id"] for record in store.reply_requests()] == ["q-real"]
+    assert store.stats().synthetic_reply_requests == 1
+    store.close()
 
 
 # -- the database itself --------------------------------------------------------------------

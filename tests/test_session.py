@@ -176,7 +176,7 @@ def test_without_a_reply_promise_the_reply_question_is_not_offered(new_session):
 
 
 RESPONSE_FIELDS = {"type", "id", "survey", "language", "answers", "mode", "flags", "kiosk", "unit", "hour", "reply"}
-REPLY_FIELDS = {"type", "id", "reference", "contact", "language", "promised_days", "kiosk", "unit", "hour"}
+REPLY_FIELDS = {"type", "id", "reference", "contact", "language", "promised_days", "kiosk", "unit", "hour", "flags"}
 
 
 def test_a_finished_visit_gives_a_response_and_a_separate_reply_request(new_session):
@@ -196,12 +196,20 @@ def test_a_finished_visit_gives_a_response_and_a_separate_reply_request(new_sess
     assert reply_request["type"] == "reply_request"
     assert reply_request["contact"] == {"kind": "phone", "value": "+358401234567"}
     assert reply_request["promised_days"] == 5
+    assert reply_request["flags"] == {"synthetic": False}
     assert reply_request["reference"] == response["reply"] == session.reply.reference
     assert reply_request["id"] != response["id"]
 
     assert "358401234567" not in json.dumps(response)  # no contact details in the response
     for answer in ("listened", "Hyvä palvelu"):  # no answers in the reply request
         assert answer not in json.dumps(reply_request, ensure_ascii=False)
+
+
+def test_a_simulated_visit_marks_its_reply_request_synthetic_too(survey, clock):
+    origin = Origin("lobby-1", "kalevi", synthetic=True)
+    session = Session(survey=survey, language="sv", origin=origin, clock=clock, reply_days=5)
+    response, reply_request = finished_visit(session).finish()
+    assert response["flags"]["synthetic"] and reply_request["flags"] == {"synthetic": True}
 
 
 def test_a_visit_without_a_reply_gives_only_the_response(new_session):

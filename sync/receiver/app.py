@@ -7,9 +7,8 @@ status, nothing is stored on a 4xx, and the log holds counts and ids, never cont
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -25,7 +24,7 @@ from kiosk import __version__
 from sync.bundle import encode_for_wire, load_signing_key, public_pem
 from sync.protocol import BATCHES, BUNDLE, ENROL, HEALTH, HEARTBEAT, IDEMPOTENCY_KEY, KIOSK_MISMATCH
 from sync.receiver.auth import authenticate, client_certificate
-from sync.receiver.batches import BatchReceiver, parse_upload
+from sync.receiver.batches import BatchReceiver, parse_json, parse_upload
 from sync.receiver.config import ReceiverConfig
 from sync.receiver.database import StoreUnavailable
 from sync.receiver.keyring import KeyRing
@@ -107,7 +106,7 @@ async def _bundle(request: Request) -> Response:
     if bundle is None:
         raise Problem(404, "no-bundle", "nothing has been published yet (kiosk-receiver publish)")
     etag = f'"{bundle.version}"'
-    if etag in _etags(request.headers.get("if-none-match")):
+    if _none_match(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers={"ETag": etag})
     return JSONResponse(encode_for_wire(bundle.raw, bundle.signature, bundle.version), headers={"ETag": etag})
 
@@ -170,10 +169,7 @@ def _own_document(body: bytes, kiosk: Kiosk, *, required: bool) -> dict:
     """A JSON object body, which if it names a kiosk names the authenticated one."""
     if not body.strip() and not required:
         return {}
-    try:
-        document = json.loads(body)
-    except (ValueError, RecursionError):
-        raise Problem(400, "malformed-json", "the body is not JSON") from None
+    document = parse_json(body)
     if not isinstance(document, dict) or (required and not isinstance(document.get("kiosk"), str)):
         raise Problem(400, "malformed-body", 'the body must be a JSON object with "kiosk"')
     if "kiosk" in document and document["kiosk"] != kiosk.id:
@@ -181,10 +177,11 @@ def _own_document(body: bytes, kiosk: Kiosk, *, required: bool) -> dict:
     return document
 
 
-def _etags(header: str | None) -> set[str]:
-    """If-None-Match's entity tags, weak ones as strong ones, and a bare number quoted."""
-    tags = (tag.strip().removeprefix("W/") for tag in (header or "").split(","))
-    return {tag if tag.startswith('"') else f'"{tag}"' for tag in tags if tag}
+def _none_match(header: str | None, etag: str) -> bool:
+    """Whether If-None-Match names `etag`, or is `*`; weak tags count as strong ones, and a bare
+    number as quoted."""
+    tags = {tag.strip().removeprefix("W/") for tag in (header or "").split(",")}
+    return "*" in tags or etag in {tag if tag.startswith('"') else f'"{tag}"' for tag in tags if tag}
 
 
 def _now() -> datetime:
@@ -194,23 +191,25 @@ def _now() -> datetime:
 # -- refusals -------------------------------------------------------------------------------
 
 
-def _refusal(status: int, error: str, detail: str, retry_after: int | None = None) -> JSONResponse:
-    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+def _refusal(status: int, error: str, detail: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"error": error, "detail": detail}, status_code=status, headers=headers)
 
 
 async def _problem(request: Request, problem: Exception) -> Response:
     assert isinstance(problem, Problem)
     log.info("%s %s: %s", request.method, request.url.path, problem)
-    return _refusal(problem.status, problem.error, problem.detail, problem.retry_after)
+    wait = {"Retry-After": str(problem.retry_after)} if problem.retry_after is not None else None
+    return _refusal(problem.status, problem.error, problem.detail, wait)
 
 
 async def _unavailable(request: Request, error: Exception) -> Response:
     log.warning("%s %s: database unavailable: %s", request.method, request.url.path, error)
     return _refusal(503, "database-unavailable", "the receiver cannot reach its database; try again later",
-                    UNAVAILABLE_RETRY_SECONDS)
+                    {"Retry-After": str(UNAVAILABLE_RETRY_SECONDS)})
 
 
 async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
-    return _refusal(error.status_code, error.detail.lower().replace(" ", "-"), f"{request.method} {request.url.path}")
+    # Keeps the router's headers: a 405 must say which methods the path takes (Allow).
+    return _refusal(error.status_code, error.detail.lower().replace(" ", "-"), f"{request.method} {request.url.path}",
+                    headers=error.headers)

@@ -6,10 +6,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import uuid
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from kiosk.sealing import EnvelopeError, open_envelope
 from sync.protocol import (CLOCK_SYNCED, CLOCK_UNSYNCED, DUPLICATE, INVALID_RECORD, KIOSK_MISMATCH, REJECTED,
@@ -17,13 +18,15 @@ from sync.protocol import (CLOCK_SYNCED, CLOCK_UNSYNCED, DUPLICATE, INVALID_RECO
 from sync.receiver.deadlines import reply_deadline
 from sync.receiver.keyring import KeyRing
 from sync.receiver.problems import Problem
-from sync.receiver.records import RecordRefused, reply_fields, response_fields
+from sync.receiver.records import RecordRefused, is_unicode, reply_fields, response_fields
 from sync.receiver.store import ClaimKind, Kiosk, Store, utc_text
 from sync.receiver.surveys import SurveyCatalog
 
 log = logging.getLogger(__name__)
 
 IN_FLIGHT_RETRY_SECONDS = 2
+# The hyphenated form only (docs/openapi.yaml), not every spelling uuid.UUID reads ("urn:uuid:...", "{...}").
+HYPHENATED_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _CLOCKS = {CLOCK_SYNCED: True, CLOCK_UNSYNCED: False, None: None}  # None: a kiosk that does not say
 
 
@@ -34,17 +37,25 @@ class Upload:
     body_sha256: str
 
 
-def parse_upload(body: bytes, idempotency_key: str | None, kiosk: Kiosk, max_batch: int) -> Upload:
-    """The request body, checked; raises Problem (400, 403, 413)."""
+def parse_json(body: bytes) -> Any:
+    """A request body's JSON; raises Problem 400 for one that is not JSON, or not all Unicode."""
     try:
         document = json.loads(body)
     except (ValueError, RecursionError):
         raise Problem(400, "malformed-json", "the body is not JSON") from None
+    if not is_unicode(document):
+        raise Problem(400, "malformed-json", "the body has a text that is not Unicode (a lone surrogate)")
+    return document
+
+
+def parse_upload(body: bytes, idempotency_key: str | None, kiosk: Kiosk, max_batch: int) -> Upload:
+    """The request body, checked; raises Problem (400, 403, 413)."""
+    document = parse_json(body)
     if not isinstance(document, dict) or not isinstance(document.get("envelopes"), list):
         raise Problem(400, "malformed-batch", 'the body must be {"kiosk", "batch", "envelopes": [...]}')
     batch = document.get("batch")
-    if not isinstance(batch, str) or not _is_uuid(batch):
-        raise Problem(400, "malformed-batch", "batch must be a UUID")
+    if not isinstance(batch, str) or not HYPHENATED_UUID.fullmatch(batch):
+        raise Problem(400, "malformed-batch", "batch must be a UUID like 0f8e6c1e-3b7a-4d2e-9c41-5a6b7c8d9e0f")
     if document.get("kiosk") != kiosk.id:
         raise Problem(403, "kiosk-mismatch", "the batch names another kiosk than the credentials")
     if idempotency_key is None or idempotency_key.strip().strip('"') != batch:
@@ -52,14 +63,6 @@ def parse_upload(body: bytes, idempotency_key: str | None, kiosk: Kiosk, max_bat
     if len(document["envelopes"]) > max_batch:
         raise Problem(413, "too-many-envelopes", f"at most {max_batch} envelopes in a batch")
     return Upload(batch, document["envelopes"], hashlib.sha256(body).hexdigest())
-
-
-def _is_uuid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return True
 
 
 @dataclass
@@ -139,6 +142,8 @@ class BatchReceiver:
         record = open_envelope(envelope, [key] if key else [])
         if envelope.get("clock") not in _CLOCKS:  # opened: every field is a text
             raise EnvelopeError("malformed")
+        if not is_unicode(record):
+            raise EnvelopeError("not-json")
         kind = record.get("type")
         if kind == "response":
             return kind, response_fields(record, kiosk.id, self.surveys.get)

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from sync.receiver.config import ReceiverConfig
-    from sync.receiver.store import Store
+    from sync.receiver.store import Counts, Store
 
 DEFAULT_CONFIG = Path("/etc/kiosk-receiver/receiver.toml")
 
@@ -79,6 +79,8 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--unit", required=True)
     add.add_argument("--certificate", type=Path, help="the kiosk's client certificate (PEM), for mTLS")
     command(kiosks, "revoke", _kiosks_revoke, "refuse a kiosk's credentials from now on").add_argument("id")
+    command(kiosks, "renew", _kiosks_renew, "a new token for a kiosk (its old one lost, or revoked by mistake): "
+                                            "the old token is refused, a revocation lifted").add_argument("id")
     command(kiosks, "list", _kiosks_list, "the kiosks, with their last heartbeat")
 
     publish = command(commands, "publish", _publish, "sign a new bundle: survey, announcements, public keys")
@@ -86,7 +88,8 @@ def _parser() -> argparse.ArgumentParser:
     publish.add_argument("--announcements", type=Path, help='"you said, we did" texts (TOML)')
 
     command(commands, "stats", _stats, "how many responses and reply requests, per kiosk")
-    command(commands, "drop-synthetic", _drop_synthetic, "delete synthetic (test and demo) responses")
+    command(commands, "drop-synthetic", _drop_synthetic,
+            "delete synthetic (test and demo) responses and reply requests")
 
     export = command(commands, "export", _export, "write the responses (or reply requests) to standard output")
     export.add_argument("--format", choices=("csv", "jsonl", "fhir"), default="jsonl")
@@ -236,6 +239,20 @@ def _kiosks_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def _kiosks_renew(args: argparse.Namespace) -> int:
+    from sync.receiver.auth import new_token, token_sha256
+
+    token = new_token()
+    with _store(_config(args)) as store:
+        if not store.renew_kiosk(args.id, token_sha256(token)):
+            raise UserError(f"no kiosk {args.id!r}", key="id")
+    print(f"Kiosk {args.id} has a new token; the old one is refused from now on. If the kiosk was revoked, it is "
+          "not any more (nor its client certificate, if it has one).")
+    print("Its token, shown only now (for `kiosk enroll --token`; the kiosk then sends what it has queued):")
+    print(token)
+    return 0
+
+
 def _kiosks_list(args: argparse.Namespace) -> int:
     with _store(_config(args)) as store:
         kiosks = store.kiosks()
@@ -276,16 +293,21 @@ def _publish(args: argparse.Namespace) -> int:
 def _stats(args: argparse.Namespace) -> int:
     with _store(_config(args)) as store:
         stats = store.stats()
-    print(f"{stats.responses} responses, of which {stats.synthetic} synthetic; {stats.reply_requests} reply requests")
-    for kiosk, (responses, synthetic, replies) in stats.per_kiosk.items():
-        print(f"  {kiosk}: {responses} responses, of which {synthetic} synthetic; {replies} reply requests")
+    print(_counts_words(stats))
+    for kiosk, counts in stats.per_kiosk.items():
+        print(f"  {kiosk}: {_counts_words(counts)}")
     return 0
+
+
+def _counts_words(counts: Counts) -> str:
+    return (f"{counts.responses} responses, of which {counts.synthetic_responses} synthetic; "
+            f"{counts.reply_requests} reply requests, of which {counts.synthetic_reply_requests} synthetic")
 
 
 def _drop_synthetic(args: argparse.Namespace) -> int:
     with _store(_config(args)) as store:
         responses, replies = store.drop_synthetic()
-    print(f"Deleted {responses} synthetic responses and {replies} reply requests linked to them.")
+    print(f"Deleted {responses} synthetic responses and {replies} synthetic reply requests.")
     return 0
 
 

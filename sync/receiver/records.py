@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kiosk.languages import CODES
-from kiosk.session import _is_option
+from kiosk.session import is_option_value
 from kiosk.survey import Question, Survey
 from sync.protocol import INVALID_RECORD, UNKNOWN_SURVEY
 
@@ -69,7 +69,28 @@ def reply_fields(record: dict, kiosk_id: str) -> dict:
     return {
         "id": record["id"], "reference": _text(record, "reference"), "contact_kind": contact["kind"],
         "contact": contact["value"], "language": language, "promised_days": days, "hour": record["hour"],
+        "synthetic": _reply_synthetic(record.get("flags")),
     }
+
+
+def _reply_synthetic(flags: Any) -> bool:
+    # A reply request sealed before reply requests carried flags counts as real: a client who
+    # asked for a reply must not be dropped as test data.
+    if flags is None:
+        return False
+    if not isinstance(flags, dict) or type(flags.get("synthetic")) is not bool:
+        raise _invalid("flags must hold synthetic, true or false")
+    return flags["synthetic"]
+
+
+def is_unicode(document: Any) -> bool:
+    """Whether every text in a parsed JSON document is Unicode: JSON's `\\ud800` escapes can
+    make lone surrogates, which no database column and no JSON answer can hold."""
+    try:
+        json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, RecursionError):
+        return False
+    return True
 
 
 def _survey(value: Any, survey_for: SurveyLookup) -> Survey:
@@ -107,10 +128,10 @@ def _valid_answer(question: Question, value: Any) -> bool:
     if question.type == "text":
         return isinstance(value, str) and len(value) <= MAX_FREE_TEXT
     if question.type == "multi":
-        if not isinstance(value, list) or not all(_is_option(question, choice) for choice in value):
+        if not isinstance(value, list) or not all(is_option_value(question, choice) for choice in value):
             return False
         return len(set(value)) == len(value) <= (question.max_choices or len(question.options))
-    return question.type != "reply" and _is_option(question, value)  # a reply request travels in its own record
+    return question.type != "reply" and is_option_value(question, value)  # a reply request travels in its own record
 
 
 def _text(record: dict, name: str) -> str:

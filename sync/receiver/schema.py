@@ -1,4 +1,4 @@
-"""The receiver's tables, created on first use, and the schema version for later migrations.
+"""The receiver's tables, created on first use, their schema version, and the migrations of older ones.
 
 Portable SQL for SQLite and PostgreSQL: times are UTC ISO 8601 texts ("2026-11-23T14:05:09Z",
 which sort as times do), answers and heartbeats JSON texts, flags booleans.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sync.receiver.database import Database, Transaction
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 TABLES = (
     """CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)""",
@@ -57,6 +57,7 @@ TABLES = (
         kiosk TEXT NOT NULL,
         unit TEXT NOT NULL,
         hour TEXT NOT NULL,
+        synthetic BOOLEAN NOT NULL,
         clock_synced BOOLEAN,
         received_at TEXT NOT NULL,
         reply_deadline TEXT NOT NULL,
@@ -78,13 +79,22 @@ TABLES = (
         created_at TEXT NOT NULL)""",
 )
 
+# The statements that take a database of version N (the key) to version N + 1.
+MIGRATIONS = {
+    # Reply requests carry their own synthetic flag; an older one takes its response's.
+    1: ("ALTER TABLE reply_requests ADD COLUMN synthetic BOOLEAN NOT NULL DEFAULT FALSE",
+        "UPDATE reply_requests SET synthetic = TRUE WHERE EXISTS (SELECT 1 FROM responses r "
+        "WHERE r.reply = reply_requests.reference AND r.synthetic = TRUE)"),
+}
+
 
 class SchemaTooNew(Exception):
     """The database was made by a newer receiver: this one must not write to it."""
 
 
 def create_schema(database: Database) -> None:
-    """Create what is missing and record the version; safe to run by several receivers at once."""
+    """Create what is missing, migrate an older database and record the version; safe to run by
+    several receivers at once."""
     with database.transaction() as tx:
         if database.schema_lock:
             tx.run(database.schema_lock)
@@ -94,8 +104,13 @@ def create_schema(database: Database) -> None:
 
 
 def _check_version(tx: Transaction) -> None:
-    row = tx.run("SELECT MAX(version) FROM schema_version").fetchone()
-    if row[0] is None:
+    version = tx.run("SELECT MAX(version) FROM schema_version").fetchone()[0]
+    if version is None:
         tx.run("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
-    elif row[0] > SCHEMA_VERSION:
-        raise SchemaTooNew(f"the database has schema version {row[0]}; this receiver knows up to {SCHEMA_VERSION}")
+    elif version > SCHEMA_VERSION:
+        raise SchemaTooNew(f"the database has schema version {version}; this receiver knows up to {SCHEMA_VERSION}")
+    elif version < SCHEMA_VERSION:
+        for older in range(version, SCHEMA_VERSION):
+            for statement in MIGRATIONS[older]:
+                tx.run(statement)
+        tx.run("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))

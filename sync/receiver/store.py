@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass, field
 from datetime import datetime, timedelta, timezone
 from enum import Enum
 from typing import Any
@@ -20,7 +20,7 @@ from sync.receiver.schema import create_schema
 RESPONSE_COLUMNS = ("id", "kiosk", "unit", "survey", "survey_version", "language", "mode", "partial", "misuse",
                     "synthetic", "hour", "reply", "answers", "clock_synced", "received_at")
 REPLY_COLUMNS = ("id", "reference", "contact_kind", "contact", "language", "promised_days", "kiosk", "unit", "hour",
-                 "clock_synced", "received_at", "reply_deadline")
+                 "synthetic", "clock_synced", "received_at", "reply_deadline")
 # A batch claimed this long ago and never finished was left by a receiver that stopped: take it over.
 STALE_CLAIM = timedelta(minutes=2)
 _IN_CHUNK = 500  # ids per `IN (...)`: well below every database's limit on parameters
@@ -74,11 +74,16 @@ class StoredBundle:
 
 
 @dataclass(frozen=True)
-class Stats:
-    responses: int
-    synthetic: int
-    reply_requests: int
-    per_kiosk: dict[str, tuple[int, int, int]]  # kiosk -> (responses, of which synthetic, reply requests)
+class Counts:
+    responses: int = 0
+    synthetic_responses: int = 0  # of the responses
+    reply_requests: int = 0
+    synthetic_reply_requests: int = 0  # of the reply requests
+
+
+@dataclass(frozen=True)
+class Stats(Counts):
+    per_kiosk: dict[str, Counts] = field(default_factory=dict)
 
 
 def open_store(url: str) -> Store:
@@ -123,6 +128,13 @@ class Store:
         with self._db.transaction() as tx:
             tx.run("UPDATE kiosks SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", (utc_text(now), kiosk_id))
             return tx.run("SELECT 1 FROM kiosks WHERE id = ?", (kiosk_id,)).fetchone() is not None
+
+    def renew_kiosk(self, kiosk_id: str, token_sha256: str) -> bool:
+        """Give the kiosk a new token, and lift its revocation: the envelopes it sealed name its
+        id, so only it can send them. False when there is no such kiosk."""
+        with self._db.transaction() as tx:
+            return tx.run("UPDATE kiosks SET token_sha256 = ?, revoked_at = NULL WHERE id = ?",
+                          (token_sha256, kiosk_id)).rowcount == 1
 
     def kiosk_by_token(self, token_sha256: str) -> tuple[Kiosk, str] | None:
         """The kiosk and the hash stored for it, for the caller to compare in constant time."""
@@ -233,11 +245,11 @@ class Store:
 
     def reply_requests(self, *, since: str | None = None, include_synthetic: bool = False) -> list[dict]:
         """Reply requests in the record format of kiosk/session.py, plus `clock`, `received_at` and
-        `reply_deadline`; without those linked to a synthetic response unless asked."""
+        `reply_deadline`; without synthetic ones unless asked."""
         where, params = _since(since)
         if not include_synthetic:
-            where.append(f"NOT {_LINKED_TO_SYNTHETIC}")
-            params.append(True)
+            where.append("synthetic = ?")
+            params.append(False)
         with self._db.transaction(write=False) as tx:
             rows = tx.run(f"SELECT {', '.join(REPLY_COLUMNS)} FROM reply_requests {_where(where)} "
                           "ORDER BY received_at, id", params).fetchall()
@@ -245,24 +257,25 @@ class Store:
 
     def stats(self) -> Stats:
         with self._db.transaction(write=False) as tx:
-            responses = tx.run("SELECT kiosk, COUNT(*), SUM(CASE WHEN synthetic THEN 1 ELSE 0 END) "
-                               "FROM responses GROUP BY kiosk").fetchall()
-            replies = dict(tx.run("SELECT kiosk, COUNT(*) FROM reply_requests GROUP BY kiosk").fetchall())
-        per_kiosk = {kiosk: (count, int(synthetic), replies.get(kiosk, 0)) for kiosk, count, synthetic in responses}
-        per_kiosk.update({kiosk: (0, 0, count) for kiosk, count in replies.items() if kiosk not in per_kiosk})
-        return Stats(sum(row[0] for row in per_kiosk.values()), sum(row[1] for row in per_kiosk.values()),
-                     sum(row[2] for row in per_kiosk.values()), dict(sorted(per_kiosk.items())))
+            responses = _counts_by_kiosk(tx, "responses")
+            replies = _counts_by_kiosk(tx, "reply_requests")
+        per_kiosk = {kiosk: Counts(*responses.get(kiosk, (0, 0)), *replies.get(kiosk, (0, 0)))
+                     for kiosk in sorted(responses.keys() | replies.keys())}
+        return Stats(*(sum(column) for column in zip(*map(astuple, per_kiosk.values()))), per_kiosk=per_kiosk)
 
     def drop_synthetic(self) -> tuple[int, int]:
-        """Delete synthetic responses and the reply requests linked to them; returns both counts."""
+        """Delete synthetic responses and synthetic reply requests; returns both counts."""
         with self._db.transaction() as tx:
-            replies = tx.run(f"DELETE FROM reply_requests WHERE {_LINKED_TO_SYNTHETIC}", (True,)).rowcount
             responses = tx.run("DELETE FROM responses WHERE synthetic = ?", (True,)).rowcount
+            replies = tx.run("DELETE FROM reply_requests WHERE synthetic = ?", (True,)).rowcount
         return responses, replies
 
 
-_LINKED_TO_SYNTHETIC = ("EXISTS (SELECT 1 FROM responses r WHERE r.reply = reply_requests.reference "
-                        "AND r.synthetic = ?)")
+def _counts_by_kiosk(tx: Transaction, table: str) -> dict[str, tuple[int, int]]:
+    """kiosk -> (rows, of which synthetic)."""
+    rows = tx.run(f"SELECT kiosk, COUNT(*), SUM(CASE WHEN synthetic THEN 1 ELSE 0 END) FROM {table} "
+                  "GROUP BY kiosk").fetchall()
+    return {kiosk: (count, int(synthetic)) for kiosk, count, synthetic in rows}
 
 
 def _insert_new(tx: Transaction, table: str, columns: tuple[str, ...], rows: Sequence[dict], kiosk_id: str,
@@ -318,6 +331,7 @@ def _reply_record(row: dict) -> dict:
         "type": "reply_request", "id": row["id"], "reference": row["reference"],
         "contact": {"kind": row["contact_kind"], "value": row["contact"]}, "language": row["language"],
         "promised_days": row["promised_days"], "kiosk": row["kiosk"], "unit": row["unit"], "hour": row["hour"],
-        "clock": _clock(row["clock_synced"]), "received_at": row["received_at"],
+        "flags": {"synthetic": bool(row["synthetic"])}, "clock": _clock(row["clock_synced"]),
+        "received_at": row["received_at"],
         "reply_deadline": row["reply_deadline"],
     }
