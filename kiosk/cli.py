@@ -12,6 +12,7 @@ import argparse
 import getpass
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from kiosk.keyfiles import PrivateKey
 
 PASSPHRASE_ENV = "KIOSK_KEY_PASSPHRASE"
+PIN_ENV = "KIOSK_STAFF_PIN"  # for scripted installs; else the PIN is asked twice
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,6 +87,10 @@ def _parser() -> argparse.ArgumentParser:
                       help="one round: send everything waiting, say how the kiosk is, fetch a newer bundle")
     _where(sync)
     sync.set_defaults(command=_sync)
+
+    set_pin = commands.add_parser("set-pin", help="set the staff PIN (kept in the config only as a slow hash)")
+    set_pin.add_argument("--config", type=Path, required=True)
+    set_pin.set_defaults(command=_set_pin)
 
     simulate = commands.add_parser("simulate", help="record synthetic responses (load tests, installation checks)")
     simulate.add_argument("count", type=_positive_number, metavar="N", help="how many responses")
@@ -330,4 +336,21 @@ def _simulate(args: argparse.Namespace) -> int:
     print(f"Recorded {result.responses} synthetic responses ({result.with_text} with free text, "
           f"{result.reply_requests} reply requests) of survey {result.survey.id} version {result.survey.version} "
           f"for kiosk {config.kiosk_id}; {result.queue_depth} envelopes wait in {config.outbox_dir}.")
+    return 0
+
+
+def _set_pin(args: argparse.Namespace) -> int:
+    from kiosk.config import load_config
+    from kiosk.pin import PIN_PATTERN, hash_pin, with_pin_hash
+    from kiosk.storage import write_atomically
+
+    load_config(args.config)  # a config with mistakes is fixed first, not made worse
+    pin = os.environ.get(PIN_ENV) or getpass.getpass("New staff PIN (4 to 12 digits): ")
+    if not re.fullmatch(PIN_PATTERN, pin):
+        raise UserError("a staff PIN is 4 to 12 digits", key="PIN")
+    if not os.environ.get(PIN_ENV) and getpass.getpass("The same PIN again: ") != pin:
+        raise UserError("the two PINs differ", key="PIN")
+    write_atomically(args.config, with_pin_hash(args.config.read_text(), hash_pin(pin)))
+    load_config(args.config)
+    print(f"Staff PIN set in {args.config}. Restart the kiosk to use it.")
     return 0

@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from kiosk.errors import UserError
+from kiosk.hours import OpeningHours, parse_hours
 from kiosk.languages import CODES, LANGUAGES
+from kiosk.pin import pin_hash_is_valid
 from kiosk.survey import ID_PATTERN, ID_RULE
 from kiosk.tomlfile import Table
 from sync.protocol import DEFAULT_MAX_BATCH
@@ -49,6 +51,25 @@ class SyncConfig:
 
 
 @dataclass(frozen=True)
+class StaffConfig:
+    """The staff panel: the PIN's hash (set with `kiosk set-pin`) and what staff may do."""
+
+    pin_hash: str | None = field(default=None, repr=False)
+    allow_shell: bool = False  # "leave to the shell" in the staff panel
+    allow_power: bool = False  # shut down and restart the device, through systemd
+
+
+@dataclass(frozen=True)
+class AboutTexts:
+    """The provider's own words on "what happens to my feedback?", in every language; None
+    where the config gives none (the kiosk's general wording is shown)."""
+
+    who_reads: dict[str, str] | None = None
+    complaints: dict[str, str] | None = None
+    ombudsman: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
 class KioskConfig:
     kiosk_id: str
     unit_id: str
@@ -66,6 +87,10 @@ class KioskConfig:
     reply: ReplyPromise | None = None
     log_dir: Path | None = None
     sync: SyncConfig | None = None  # None: no network; the queue is read with `kiosk open`
+    staff: StaffConfig = StaffConfig()
+    hours: OpeningHours = OpeningHours()
+    about: AboutTexts = AboutTexts()
+    welcome_rotation_seconds: float = 12
     source: Path | None = None
 
     @property
@@ -91,6 +116,9 @@ def load_config(path: Path, *, use_enrolment: bool = True) -> KioskConfig:
         log_dir=kiosk.path("log_dir", None),
         reply=_reply(root, languages),
         sync=_sync(root, data_dir, kiosk_id, use_enrolment),
+        staff=_staff(root),
+        hours=parse_hours(root.table("hours")) if root.has("hours") else OpeningHours(),
+        about=_about(root, languages),
         source=path,
         **_session(root),
     )
@@ -122,11 +150,29 @@ def _session(root: Table) -> dict:
         "partial": session.string("partial", "keep-rating", choices=("keep-rating", "discard")),
         "min_interval": session.number("min_interval", 5, minimum=0, maximum=600),
         "free_text_max": session.integer("free_text_max", 1000, minimum=10, maximum=10_000),
+        "welcome_rotation_seconds": session.number("welcome_rotation_seconds", 12, minimum=3, maximum=600),
     }
     if values["warning_seconds"] >= values["idle_seconds"]:
         raise session.error("warning_seconds", f"must be shorter than idle_seconds ({values['idle_seconds']:g})")
     session.finish()
     return values
+
+
+def _staff(root: Table) -> StaffConfig:
+    staff = root.table("staff")
+    pin_hash = staff.string("pin_hash", None)
+    if pin_hash is not None and not pin_hash_is_valid(pin_hash):
+        raise staff.error("pin_hash", "is not a PIN hash made by `kiosk set-pin`: set the PIN again")
+    config = StaffConfig(pin_hash, staff.boolean("allow_shell", False), staff.boolean("allow_power", False))
+    staff.finish()
+    return config
+
+
+def _about(root: Table, languages: tuple[str, ...]) -> AboutTexts:
+    about = root.table("about")
+    texts = AboutTexts(*(about.translations(name, languages, None) for name in ("who_reads", "complaints", "ombudsman")))
+    about.finish()
+    return texts
 
 
 def _reply(root: Table, languages: tuple[str, ...]) -> ReplyPromise | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from kiosk.config import KioskConfig, ReplyPromise
+from kiosk.config import KioskConfig, ReplyPromise, StaffConfig
 from kiosk.keynames import PRIVATE_KEY_FILE, PUBLIC_KEY_FILE
 from kiosk.errors import UserError
 
@@ -22,6 +22,9 @@ DEMO_ANSWERER = {
     "sv-x-lattlast": "Hälsostationens kundtjänst",
 }
 DEMO_REPLY_DAYS = 5
+# The demo's staff PIN is 1234 (hashed once here, so that starting the demo costs no scrypt).
+DEMO_PIN = "1234"
+DEMO_PIN_HASH = "scrypt$16384$8$1$KmdcQYU6lGJnPhMhn/+Fzg==$8zbJTmbSX7HFTle34fqI2wmvJAfcFp6S5KjlNSxrnhA="
 KEYS_FOLDER = "demo-keys"
 
 
@@ -44,7 +47,7 @@ def demo_config(data_dir: Path | None = None) -> KioskConfig:
         generate_key_pair(keys)
     return KioskConfig(
         kiosk_id="demo", unit_id="demo", data_dir=data_dir, public_key=keys / PUBLIC_KEY_FILE,
-        reply=ReplyPromise(DEMO_ANSWERER, DEMO_REPLY_DAYS),
+        reply=ReplyPromise(DEMO_ANSWERER, DEMO_REPLY_DAYS), staff=StaffConfig(DEMO_PIN_HASH),
     )
 
 
@@ -52,7 +55,8 @@ def leave_hint(config: KioskConfig, *, after: bool = False) -> str:
     private_key = config.data_dir / KEYS_FOLDER / PRIVATE_KEY_FILE
     if not after:
         return (f"Starting the demo kiosk (data in {config.data_dir}).\n"
-                "To leave the demo, press F10. Ctrl+C, Ctrl+Q and the like do nothing, as on a real kiosk.")
+                "To leave the demo, press F10. Ctrl+C, Ctrl+Q and the like do nothing, as on a real kiosk.\n"
+                f"Staff panel: F12, or five quick taps in the top left corner; the demo's PIN is {DEMO_PIN}.")
     return (f"Left the demo. To read the feedback it collected:\n"
             f"  kiosk open --key {private_key} --data-dir {config.data_dir}\n"
             f"  kiosk status --data-dir {config.data_dir}")

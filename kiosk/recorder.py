@@ -76,6 +76,11 @@ class Recorder:
             return self._open_outbox()
 
     @property
+    def key(self) -> PublicKey | None:
+        """The provider's key feedback is sealed to now (None until it is loaded)."""
+        return self._key
+
+    @property
     def unsaved(self) -> int:
         return len(self._unsaved)
 

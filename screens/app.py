@@ -15,6 +15,7 @@ import gc
 import logging
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from textual import events
@@ -25,12 +26,13 @@ from textual.worker import Worker, WorkerState
 
 from kiosk.config import KioskConfig
 from kiosk.recorder import RecordingFailed
-from kiosk.session import Origin, Session
+from kiosk.session import SELF, Origin, Session
 from kiosk.station import Station
 from kiosk.strings import Strings, load_strings
 from kiosk.survey import Answer, Question, check_covers, load_survey
 from kiosk.systemd import notify
 from screens import textual_fixes
+from screens.staff_controls import STAFF_KEY, StaffControls
 from screens.welcome import LanguageScreen, WelcomeScreen
 
 if TYPE_CHECKING:
@@ -42,16 +44,18 @@ textual_fixes.apply()
 LOCKED_KEYS = ("ctrl+c", "ctrl+q", "ctrl+p", "ctrl+z", "ctrl+backslash")
 DEMO_EXIT_KEY = "f10"
 RETRY_SECONDS = 15
+HOURS_CHECK_SECONDS = 30
 GC_THRESHOLDS = (20_000, 10, 10)
 
 
-class KioskApp(App, inherit_bindings=False):
+class KioskApp(StaffControls, App, inherit_bindings=False):
     CSS_PATH = "kiosk.tcss"
     ENABLE_COMMAND_PALETTE = False
     ALLOW_SELECT = False
     TITLE = "Feedback kiosk"
     BINDINGS = [*(Binding(key, "nothing", show=False, priority=True) for key in LOCKED_KEYS),
-                Binding(DEMO_EXIT_KEY, "leave_demo", show=False, priority=True)]
+                Binding(DEMO_EXIT_KEY, "leave_demo", show=False, priority=True),
+                Binding(STAFF_KEY, "staff_entry", show=False, priority=True)]
 
     def __init__(self, config: KioskConfig, station: Station, strings: Strings, *,
                  clock: Callable[[], float] = time.monotonic, demo: bool = False, idle_tick: float = 1.0):
@@ -64,7 +68,10 @@ class KioskApp(App, inherit_bindings=False):
         self.idle_tick = idle_tick
         self.language = config.default_language
         self.last_input = clock()
+        self.started = time.monotonic()
+        self.broken = False  # the station could not start: no feedback can be kept
         self.last_response_at: float | None = None  # for the misuse check, across clients
+        self._init_staff()
         self.session = self._new_session()
 
     # -- the words on screen -------------------------------------------------
@@ -75,10 +82,11 @@ class KioskApp(App, inherit_bindings=False):
     # -- start-up ------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.push_screen(WelcomeScreen())
+        self.push_screen(self._first_screen())
         self.call_after_refresh(self.first_screen_painted)
         self.set_interval(self.idle_tick, self.check_client_idle)
         self.set_interval(RETRY_SECONDS, self.retry_unsaved)
+        self.set_interval(HOURS_CHECK_SECONDS, self.check_opening_hours)
 
     def first_screen_painted(self) -> None:
         notify("READY=1")
@@ -95,9 +103,10 @@ class KioskApp(App, inherit_bindings=False):
         if event.state == WorkerState.ERROR:
             log.error("%s failed: %r", event.worker.name, event.worker.error)
             if event.worker.name == "start":
-                from screens.endings import OutOfOrderScreen
+                from screens.endings import RestingScreen
 
-                self._replace_screens(OutOfOrderScreen())
+                self.broken = True
+                self._replace_screens(RestingScreen("broken"))
 
     def on_unmount(self) -> None:
         self.station.stop()
@@ -107,16 +116,26 @@ class KioskApp(App, inherit_bindings=False):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.MouseUp)):
             self.last_input = self.clock()
+        if isinstance(event, events.MouseDown):
+            self.count_corner_tap(event)
         await super().on_event(event)
 
-    def check_client_idle(self) -> None:
-        """Warn, then clear the screen for the next person (WCAG 2.2.1: at least 20 s to continue)."""
-        from screens.endings import IdleWarningScreen, OutOfOrderScreen, ThanksScreen
+    def is_screen_idle(self, seconds: float) -> bool:
+        return self.clock() - self.last_input >= seconds
 
-        if isinstance(self.screen, (ThanksScreen, OutOfOrderScreen)):
+    def check_client_idle(self) -> None:
+        """Warn, then clear the screen for the next person (WCAG 2.2.1: at least 20 s to continue).
+        Staff screens just close after the same time."""
+        from screens.endings import IdleWarningScreen, RestingScreen, ThanksScreen
+
+        if isinstance(self.screen, (ThanksScreen, RestingScreen)):
             return
         idle = self.clock() - self.last_input
         left = self.config.idle_seconds - idle
+        if any(getattr(screen, "STAFF_ONLY", False) for screen in self.screen_stack):
+            if left <= 0:
+                self.run_worker(self.reset())
+            return
         warning = self.screen if isinstance(self.screen, IdleWarningScreen) else None
         if left <= 0:
             if self._has_client():
@@ -131,21 +150,61 @@ class KioskApp(App, inherit_bindings=False):
 
     def _has_client(self) -> bool:
         session = self.session
-        return session.started or bool(session.answers) or self.language != self.config.default_language
+        return (session.started or bool(session.answers) or self.language != self.config.default_language
+                or self.mode != SELF)
 
     async def reset(self) -> None:
         """The client walked away: keep what the policy keeps, forget the rest, start over."""
+        self.abandon_visit()
+        self.show_welcome()
+
+    def abandon_visit(self) -> None:
         records = self.session.abandon(self.config.partial)
+        self.mode = SELF
         if records:
             self.last_response_at = self.clock()
             self.run_worker(lambda: self._record(records), thread=True, name="record-partial")
-        self.show_welcome()
 
     def show_welcome(self) -> None:
+        """The next person's start: the welcome screen, or the resting one when the kiosk is
+        paused, closed or cannot keep feedback."""
         self.session = self._new_session(language=self.config.default_language)
-        self._replace_screens(WelcomeScreen())
+        self._replace_screens(self._first_screen())
         # Between two visits: the moment to switch to a newer signed bundle, if one came.
         self.run_worker(self.station.take_pending_bundle, name="bundle", thread=True, exit_on_error=False)
+
+    def _first_screen(self) -> Screen:
+        reason = "broken" if self.broken else "paused" if self.paused else \
+            None if self.config.hours.is_open(datetime.now()) else "closed"
+        if reason is None:
+            return WelcomeScreen()
+        from screens.endings import RestingScreen
+
+        return RestingScreen(reason)
+
+    def check_opening_hours(self) -> None:
+        """Open and close with the unit; never in the middle of a visit or of staff work."""
+        from screens.endings import RestingScreen
+
+        resting = isinstance(self.screen, RestingScreen) and self.screen.reason == "closed"
+        if self.config.hours.is_open(datetime.now()) == resting and isinstance(self.screen, (WelcomeScreen, RestingScreen)):
+            self.show_welcome()
+
+    def show_about(self) -> None:
+        from screens.about import AboutScreen
+
+        self.push_screen(AboutScreen())
+
+    def open_menu(self) -> None:
+        from screens.about import MenuScreen
+
+        def chosen(choice: str | None) -> None:
+            if choice == "about":
+                self.show_about()
+            elif choice:
+                self.set_language(choice)
+
+        self.push_screen(MenuScreen(), chosen)
 
     def _replace_screens(self, screen: Screen) -> None:
         """Drop every screen the last person saw (keyboards, warnings included), then show `screen`."""
@@ -160,7 +219,7 @@ class KioskApp(App, inherit_bindings=False):
             self.language = language
         return Session(
             survey=self.station.survey, language=self.language,
-            origin=Origin(self.config.kiosk_id, self.config.unit_id),
+            origin=Origin(self.config.kiosk_id, self.config.unit_id, mode=self.mode),
             free_text_max=self.config.free_text_max,
             reply_days=self.config.reply.days if self.config.reply else None,
             previous_response_at=self.last_response_at,
@@ -219,6 +278,7 @@ class KioskApp(App, inherit_bindings=False):
         records = session.finish()
         self.last_response_at = self.clock()
         reference = session.reply.reference if session.reply else None
+        self.mode = SELF  # assisted feedback is for one response
         self.session = self._new_session()  # from here on, nothing of this client is reachable
         saved = await asyncio.to_thread(self._record, records)
         from screens.endings import ThanksScreen

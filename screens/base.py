@@ -49,16 +49,24 @@ class TargetScreen(Screen):
     def nav_end(self) -> list[Widget]:
         return []
 
+    def help_targets(self) -> list[Widget]:
+        """What every client screen offers beside its own targets: another language, and what
+        happens to the feedback. Where they do not fit, one Menu target holds them."""
+        return []
+
     def chosen(self, target: Target) -> None:
-        """A choice or navigation target was pressed (Back and Language are handled here)."""
+        """A choice or navigation target was pressed (Back, Language, help and Menu are handled here)."""
 
     def go_back(self) -> None:
         """Where Back leads: every screen with a Back target says."""
         raise NotImplementedError
 
-    def back_and_language(self) -> list[Widget]:
-        return [Target(self.t("nav.back"), id="back", classes="nav"),
-                Target(self.t("nav.language"), id="language", classes="nav")]
+    def back_target(self) -> list[Widget]:
+        return [Target(self.t("nav.back"), id="back", classes="nav")]
+
+    def language_and_about(self) -> list[Widget]:
+        return [Target(self.t("nav.language"), id="language", classes="nav"),
+                Target(self.t("nav.about"), id="about", classes="nav")]
 
     # -- layout -------------------------------------------------------------
 
@@ -70,9 +78,15 @@ class TargetScreen(Screen):
         text = self._prompt_text()
         self._prompt_plain = text.plain
         choices, nav_start, nav_end = self.choices(), self.nav_start(), self.nav_end()
-        self._arranged_for = self.app.size
-        self._counts = len(choices), len(nav_start) + len(nav_end)
-        self._plan, prompt_above = self._layout(self.app.size, *self._counts)
+        size = self._arranged_for = self.app.size
+        help_targets = self.help_targets()
+        self._counts = len(choices), len(nav_start) + len(help_targets) + len(nav_end)
+        self._plan, prompt_above = self._layout(size, *self._counts)
+        if self._plan.paged and len(help_targets) > 1:
+            help_targets = [Target(self.t("nav.menu"), id="menu", classes="nav")]
+            self._counts = len(choices), len(nav_start) + 1 + len(nav_end)
+            self._plan, prompt_above = self._layout(size, *self._counts)
+        nav_start = nav_start + help_targets
         self._page = min(self._page, self._plan.pages - 1)
         if prompt_above:
             yield Prompt(text, id="prompt")
@@ -130,6 +144,10 @@ class TargetScreen(Screen):
             self.go_back()
         elif target.id == "language":
             self.app.choose_language()
+        elif target.id == "about":
+            self.app.show_about()
+        elif target.id == "menu":
+            self.app.open_menu()
         elif isinstance(target, Target):
             self.chosen(target)
 
@@ -155,3 +173,11 @@ class TargetScreen(Screen):
                 best, best_score = target, score
         if best is not None:
             best.focus()
+
+
+class ClientScreen(TargetScreen):
+    """A screen of a client's visit: another language and "what happens to my feedback?" are a
+    tap away on every one."""
+
+    def help_targets(self) -> list[Widget]:
+        return self.language_and_about()

@@ -5,11 +5,11 @@ from __future__ import annotations
 import math
 
 from kiosk.session import format_reference
-from screens.base import TargetScreen
+from screens.base import ClientScreen, TargetScreen
 from screens.widgets import Target
 
 
-class ThanksScreen(TargetScreen):
+class ThanksScreen(ClientScreen):
     """Shown once the feedback is safe on disk (or, calmly, when it is not yet)."""
 
     AUTO_FOCUS = "#close"
@@ -28,9 +28,6 @@ class ThanksScreen(TargetScreen):
         if not self.saved:
             lines.append(self.t("thanks.unsaved"))
         return self.t("thanks.title"), "\n".join(lines)
-
-    def nav_start(self):
-        return [Target(self.t("nav.language"), id="language", classes="nav")]
 
     def nav_end(self):
         return [Target(self.t("thanks.close"), id="close", classes="nav primary")]
@@ -63,10 +60,17 @@ class IdleWarningScreen(TargetScreen):
         self.dismiss()
 
 
-class OutOfOrderScreen(TargetScreen):
-    """The kiosk cannot seal or store feedback (a broken key file, a locked queue): say so."""
+class RestingScreen(TargetScreen):
+    """No feedback now, and nothing to tap: paused by staff, outside opening hours, or the kiosk
+    cannot seal or store (a broken key file, a locked queue). Staff can still come in."""
 
     AUTO_FOCUS = None
+    WORDS = {"paused": "out_of_order", "broken": "out_of_order", "closed": "closed"}
+
+    def __init__(self, reason: str):
+        super().__init__()
+        self.reason = reason
 
     def prompt(self):
-        return self.t("out_of_order.title"), self.t("out_of_order.body")
+        words = self.WORDS[self.reason]
+        return self.t(f"{words}.title"), self.t(f"{words}.body")

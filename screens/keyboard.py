@@ -15,6 +15,7 @@ from typing import Literal
 from textual.binding import Binding
 
 from kiosk.guard import Contact, ContactError, parse_email, parse_phone
+from kiosk.session import SELF
 from screens.base import TargetScreen
 from screens.layout import capacity, header_lines
 from screens.widgets import Target
@@ -164,6 +165,12 @@ class KeyboardScreen(TargetScreen):
 
     def go_back(self) -> None:
         self.dismiss(None)
+
+    def on_key(self, event) -> None:
+        """With assisted feedback a physical keyboard may type too (say, an interpreter's)."""
+        if self.app.mode != SELF and event.is_printable and event.character:
+            event.stop()
+            self._type(event.character)
 
     def _type(self, key: str) -> None:
         if len(self.typed) < self.max_length:

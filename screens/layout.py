@@ -77,15 +77,16 @@ def _fit(max_columns: int, height: int, header_height: int, items: int, nav: int
     if rows < 1 or lead == 0 and nav == 0:
         return None
     item_rows = math.ceil(lead / max_columns) if lead else 0
-    columns = max(math.ceil(lead / item_rows) if item_rows else nav, 1)
-    columns = max(min(max(columns, nav if nav_own_row else 1), max_columns), 1)
-    if nav_own_row:
-        needed = math.ceil(lead / columns) + math.ceil(nav / columns)
-    else:
-        needed = math.ceil((lead + nav) / columns)
-    if needed > rows:
-        return None
-    return Plan(columns, needed, _row_height(lines, needed, target), header_in_grid, nav_own_row, items, 1)
+    balanced = max(math.ceil(lead / item_rows) if item_rows else nav, 1)
+    # The balanced number of columns first (choices in even rows); more only if that needs more rows.
+    for columns in range(min(max(balanced, nav if nav_own_row else 1), max_columns), max_columns + 1):
+        if nav_own_row:
+            needed = math.ceil(lead / columns) + math.ceil(nav / columns)
+        else:
+            needed = math.ceil((lead + nav) / columns)
+        if needed <= rows:
+            return Plan(columns, needed, _row_height(lines, needed, target), header_in_grid, nav_own_row, items, 1)
+    return None
 
 
 def _paged(max_columns: int, height: int, header_height: int, items: int, nav: int, target: TargetSize) -> Plan:

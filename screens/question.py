@@ -6,12 +6,12 @@ from textual.binding import Binding
 
 from kiosk.guard import clean_text, find_personal_data
 from kiosk.survey import Answer, Question
-from screens.base import TargetScreen
+from screens.base import ClientScreen, TargetScreen
 from screens.keyboard import KeyboardScreen
 from screens.widgets import FaceTarget, Target
 
 
-class QuestionScreen(TargetScreen):
+class QuestionScreen(ClientScreen):
     """One question of the survey, with its progress line ("Question 2 / 4") and Back."""
 
     def __init__(self, question: Question, progress: tuple[int, int], answer: Answer | None):
@@ -28,7 +28,7 @@ class QuestionScreen(TargetScreen):
         return self.t("question.progress", number=number, total=total)
 
     def nav_start(self):
-        return self.back_and_language()
+        return self.back_target()
 
     def go_back(self) -> None:
         self.app.go_back(self.question)
@@ -147,7 +147,7 @@ class FreeTextScreen(QuestionScreen):
                              else self.open_keyboard(text))
 
 
-class PrivacyNoticeScreen(TargetScreen):
+class PrivacyNoticeScreen(ClientScreen):
     """Tells the client, in easy words, that personal data in their text will be removed."""
 
     def __init__(self, kinds: list[str]):

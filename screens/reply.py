@@ -7,7 +7,7 @@ go to the session, which seals them in an envelope of their own.
 from __future__ import annotations
 
 from kiosk.guard import Contact
-from screens.base import TargetScreen
+from screens.base import ClientScreen
 from screens.keyboard import KeyboardScreen, Purpose
 from screens.question import QuestionScreen
 from screens.widgets import Target
@@ -28,7 +28,7 @@ class ReplyScreen(QuestionScreen):
             self.app.skip(self.question)
 
 
-class ContactMethodScreen(TargetScreen):
+class ContactMethodScreen(ClientScreen):
     def __init__(self, question_screen: ReplyScreen):
         super().__init__()
         self.question_screen = question_screen
@@ -41,7 +41,7 @@ class ContactMethodScreen(TargetScreen):
                 Target(self.t("reply.email"), "email", classes="choice")]
 
     def nav_start(self):
-        return self.back_and_language()
+        return self.back_target()
 
     def go_back(self) -> None:
         self.app.switch_screen(ReplyScreen(self.question_screen.question, self.question_screen.progress, None))
@@ -58,7 +58,7 @@ class ContactMethodScreen(TargetScreen):
             self.app.switch_screen(PromiseScreen(self, contact))
 
 
-class PromiseScreen(TargetScreen):
+class PromiseScreen(ClientScreen):
     """Who will answer and within how many days, and the contact details to check."""
 
     def __init__(self, method_screen: ContactMethodScreen, contact: Contact):
@@ -78,7 +78,7 @@ class PromiseScreen(TargetScreen):
                 Target(self.t("reply.change"), id="change", classes="choice")]
 
     def nav_start(self):
-        return self.back_and_language()
+        return self.back_target()
 
     def go_back(self) -> None:
         self.app.switch_screen(ContactMethodScreen(self.method_screen.question_screen))

@@ -40,7 +40,7 @@ from kiosk.quarantine import Quarantine
 from sync.bundle import BundleRefused, decode_from_wire
 from sync.client import MAX_BUNDLE_ANSWER_BYTES, SyncFailure, failure, make_client, send
 from sync.protocol import (BATCHES, BUNDLE, CLOCK_SYNCED, CLOCK_UNSYNCED, DEFAULT_MAX_BODY_BYTES, DUPLICATE,
-                           HEARTBEAT, IDEMPOTENCY_KEY, REJECTED, STORED)
+                           HEALTH, HEARTBEAT, IDEMPOTENCY_KEY, REJECTED, STORED)
 from sync.state import SyncState, SyncStatus, read_sync_status, write_sync_status
 
 if TYPE_CHECKING:
@@ -335,6 +335,14 @@ class Uploader:
             "last_error": self.state.snapshot().last_error,
             "disk_free_bytes": shutil.disk_usage(self._config.data_dir).free,
         }
+
+    def check_connection(self) -> str | None:
+        """Staff's "test the connection": None if the receiver answers its health check, else why not."""
+        try:
+            answer = send(self._client, "GET", HEALTH)
+        except SyncFailure as problem:
+            return str(problem)
+        return None if answer.status == 200 else failure(answer).args[0]
 
     def _heartbeat(self, tally: _Tally) -> None:
         answer = send(self._client, "POST", HEARTBEAT, content=_compact(self._heartbeat_body()))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.pilot import Pilot
 
 from screens.app import KioskApp, make_app
-from screens.layout import TARGET_COLUMNS, TARGET_ROWS
+from screens.layout import TARGET_COLUMNS, TARGET_ROWS, header_lines
 from screens.widgets import Prompt, Target
 
 SIZES = [(80, 24), (120, 40), (50, 15)]
@@ -59,8 +59,14 @@ def screen_text(app: KioskApp) -> str:
 
 
 def assert_targets_big_enough(app: KioskApp) -> None:
-    """Every tappable target is at least 5 rows by 16 columns, and wholly on screen."""
+    """Every tappable target is at least 5 rows by 16 columns, and wholly on screen; a prompt
+    that shares the grid with them is not cut short."""
     width, height = app.size
+    for prompt in app.screen.query(Prompt):
+        if prompt.display and prompt.has_class("in-grid"):
+            text = str(prompt.render())
+            needed = header_lines(text, prompt.region.width)
+            assert needed <= prompt.region.height, f"the prompt {text!r} needs {needed} lines, has {prompt.region.height}"
     for widget in visible_targets(app):
         region = widget.region
         assert region.height >= TARGET_ROWS and region.width >= TARGET_COLUMNS, \

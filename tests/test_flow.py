@@ -84,7 +84,7 @@ async def test_a_whole_visit_by_keyboard_alone(config, opened):
         await pilot.press("right", "enter")  # the second topic
         await settle(pilot)
         assert isinstance(app.screen, FreeTextScreen)
-        await pilot.press("tab", "tab", "tab", "enter")  # past Write, Back and Language: Skip
+        await pilot.press("tab", "tab", "tab", "tab", "enter")  # past Write, Back, Language, About: Skip
         await settle(pilot)
         assert isinstance(app.screen, ReplyScreen)
         await pilot.press("right", "enter")  # No, thank you

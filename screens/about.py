@@ -1,0 +1,84 @@
+""""What happens to my feedback?", and the menu that holds it with the languages on small screens."""
+
+from __future__ import annotations
+
+from screens.base import TargetScreen
+from screens.layout import header_lines
+from screens.welcome import language_targets
+from screens.widgets import Target
+
+
+class AboutScreen(TargetScreen):
+    """Anonymous; who reads it; not a formal complaint (muistutus) and how to make one; the
+    ombudsman; urgent matters to staff now. Long texts come a page at a time."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.page = 0
+
+    def paragraphs(self) -> list[str]:
+        about, language = self.app.config.about, self.app.language
+
+        def provider_or_ours(texts: dict[str, str] | None, key: str) -> str:
+            return texts[language] if texts else self.t(key)
+
+        return [
+            self.t("about.anonymous"),
+            provider_or_ours(about.who_reads, "about.who_reads"),
+            f"{self.t('about.not_complaint')} {provider_or_ours(about.complaints, 'about.complaints')}",
+            provider_or_ours(about.ombudsman, "about.ombudsman"),
+            self.t("about.urgent"),
+        ]
+
+    def pages(self) -> list[list[str]]:
+        """Paragraphs grouped to fit above one row of targets."""
+        width, height = self.app.size
+        room = max(height - self.TARGET.rows - header_lines(self.t("about.title"), width), 1)
+        pages: list[list[str]] = [[]]
+        for paragraph in self.paragraphs():
+            lines = header_lines("\n".join([*pages[-1], paragraph]), width)
+            if pages[-1] and lines > room:
+                pages.append([])
+            pages[-1].append(paragraph)
+        return pages
+
+    def prompt(self):
+        pages = self.pages()
+        return self.t("about.title"), "\n".join(pages[min(self.page, len(pages) - 1)])
+
+    def nav_start(self):
+        return self.back_target()
+
+    def nav_end(self):
+        if len(self.pages()) > 1:
+            return [Target(self.t("about.next"), id="next-page", classes="nav primary")]
+        return []
+
+    def go_back(self) -> None:
+        self.dismiss()
+
+    def chosen(self, target: Target) -> None:
+        if target.id == "next-page":
+            self.page = (self.page + 1) % len(self.pages())
+            self.run_worker(self.recompose())
+
+
+class MenuScreen(TargetScreen):
+    """The languages and "what happens to my feedback?" behind one target, where a screen has no
+    room for both. Dismisses with a language code, "about", or None for Back."""
+
+    def prompt(self):
+        return self.t("language.title"), ""
+
+    def choices(self):
+        return [*language_targets(self.app.config.languages, self.app.language),
+                Target(self.t("nav.about"), "about", classes="nav")]
+
+    def nav_start(self):
+        return self.back_target()
+
+    def go_back(self) -> None:
+        self.dismiss(None)
+
+    def chosen(self, target: Target) -> None:
+        self.dismiss(target.value)
