@@ -173,6 +173,23 @@ def test_revoking_a_kiosk_and_listing_kiosks_with_their_heartbeat(capsys, config
     assert "no kiosk" in refused(capsys, "kiosks", "revoke", "lobby-9", "--config", config_file)
 
 
+def test_a_revoked_kiosk_renewed_gets_a_new_token_that_works(capsys, config_file, ready):
+    status, out, _ = run(capsys, "kiosks", "add", "lobby-2", "--unit", UNIT, "--config", config_file)
+    old_token = out.strip().splitlines()[-1]
+    run(capsys, "kiosks", "revoke", "lobby-2", "--config", config_file)
+    status, out, _ = run(capsys, "kiosks", "renew", "lobby-2", "--config", config_file)
+    new_token = out.strip().splitlines()[-1]
+    assert status == 0 and new_token != old_token
+    store = open_store(load_config(config_file).database)
+    try:
+        assert store.kiosk_by_token(token_sha256(old_token)) is None
+        kiosk, _ = store.kiosk_by_token(token_sha256(new_token))
+        assert kiosk.id == "lobby-2" and not kiosk.revoked
+    finally:
+        store.close()
+    assert "no kiosk" in refused(capsys, "kiosks", "renew", "lobby-9", "--config", config_file)
+
+
 @pytest.mark.parametrize("argv", [
     ["kiosks", "add", "Lobby 1", "--unit", UNIT],
     ["kiosks", "add", "lobby-3", "--unit", "Kalevi!"],

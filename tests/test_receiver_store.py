@@ -128,6 +128,14 @@ def test_kiosks_are_found_by_token_or_certificate_and_revoked(store):
     assert store.kiosk_by_token("token-hash")[0].revoked
 
 
+def test_renewing_a_kiosk_gives_a_new_token_and_lifts_its_revocation(store):
+    store.add_kiosk(KIOSK, "kalevi", "old-token", None, NOW)
+    store.revoke_kiosk(KIOSK, NOW)
+    assert store.renew_kiosk(KIOSK, "new-token") and not store.renew_kiosk("nobody", "x")
+    assert store.kiosk_by_token("old-token") is None
+    assert store.kiosk_by_token("new-token")[0].revoked is False
+
+
 def test_the_last_heartbeat_of_each_kiosk_is_kept(store):
     store.add_kiosk(KIOSK, "kalevi", "t1", None, NOW)
     store.add_kiosk("lobby-2", "kalevi", "t2", None, NOW)
