@@ -464,6 +464,12 @@ async def test_enrolment_answers_what_the_kiosk_pins(client, store, token, recei
     assert public_key_from_pem(entry["pem"].encode(), "enrolment").kid == entry["kid"]
 
 
+async def test_a_key_made_while_the_receiver_runs_is_offered_to_the_next_kiosk(client, token, receiver_config):
+    new = generate_pair(receiver_config.keys_dir, hybrid=False)
+    document = (await client.post("/v1/enrol", headers=auth(token))).json()
+    assert document["keys"][0]["kid"] == new.kid
+
+
 async def test_health_needs_no_credentials(client):
     response = await client.get("/v1/health")
     assert response.status_code == 200 and response.json()["status"] == "ok"

@@ -87,8 +87,8 @@ def generate_pair(keys_dir: Path, *, hybrid: bool = True) -> KeyPair:
 
 
 class KeyRing:
-    """The key pairs the receiver opens envelopes with. A key made while the receiver runs
-    is picked up when the first envelope sealed to it arrives."""
+    """The key pairs the receiver opens envelopes with. A key made while the receiver runs is
+    picked up when the first envelope sealed to it arrives, or by the next enrolment."""
 
     def __init__(self, keys_dir: Path, clock: Callable[[], float] = time.monotonic):
         self._keys_dir = keys_dir
@@ -101,6 +101,7 @@ class KeyRing:
 
     @property
     def newest_first(self) -> list[KeyPair]:
+        self._reload()  # at most every few seconds: a new kiosk is told of the newest key
         return list(self._pairs)
 
     def find(self, kid: object) -> PrivateKey | None:
