@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from screens.base import TargetScreen
 from screens.layout import header_lines
-from screens.welcome import language_targets
 from screens.widgets import Target
 
 
@@ -64,15 +63,14 @@ class AboutScreen(TargetScreen):
 
 
 class MenuScreen(TargetScreen):
-    """The languages and "what happens to my feedback?" behind one target, where a screen has no
-    room for both. Dismisses with a language code, "about", or None for Back."""
+    """Language, "what happens to my feedback?", read aloud and bigger text behind one target,
+    where a screen has no room for them all. Dismisses with the id of the one chosen, or None."""
 
     def prompt(self):
-        return self.t("language.title"), ""
+        return self.t("nav.menu").replace("\n", " "), ""
 
     def choices(self):
-        return [*language_targets(self.app.config.languages, self.app.language),
-                Target(self.t("nav.about"), "about", classes="nav")]
+        return [Target(target.text, target.id, classes="nav") for target in self.client_help()]
 
     def nav_start(self):
         return self.back_target()

@@ -27,6 +27,7 @@ from textual.worker import Worker, WorkerState
 from kiosk.config import KioskConfig
 from kiosk.recorder import RecordingFailed
 from kiosk.session import SELF, Origin, Session
+from kiosk.speech import Speaker
 from kiosk.station import Station
 from kiosk.strings import Strings, load_strings
 from kiosk.survey import Answer, Question, check_covers, load_survey
@@ -43,6 +44,7 @@ textual_fixes.apply()
 # Keys that would quit, suspend, or open Textual's command palette: on a kiosk they do nothing.
 LOCKED_KEYS = ("ctrl+c", "ctrl+q", "ctrl+p", "ctrl+z", "ctrl+backslash")
 DEMO_EXIT_KEY = "f10"
+SPEECH_KEY = "plus"  # the + of a USB number pad: a key a blind person can find by touch
 RETRY_SECONDS = 15
 HOURS_CHECK_SECONDS = 30
 GC_THRESHOLDS = (20_000, 10, 10)
@@ -55,7 +57,8 @@ class KioskApp(StaffControls, App, inherit_bindings=False):
     TITLE = "Feedback kiosk"
     BINDINGS = [*(Binding(key, "nothing", show=False, priority=True) for key in LOCKED_KEYS),
                 Binding(DEMO_EXIT_KEY, "leave_demo", show=False, priority=True),
-                Binding(STAFF_KEY, "staff_entry", show=False, priority=True)]
+                Binding(STAFF_KEY, "staff_entry", show=False, priority=True),
+                Binding(SPEECH_KEY, "toggle_speech", show=False, priority=True)]
 
     def __init__(self, config: KioskConfig, station: Station, strings: Strings, *,
                  clock: Callable[[], float] = time.monotonic, demo: bool = False, idle_tick: float = 1.0):
@@ -70,6 +73,9 @@ class KioskApp(StaffControls, App, inherit_bindings=False):
         self.last_input = clock()
         self.started = time.monotonic()
         self.broken = False  # the station could not start: no feedback can be kept
+        self.speaker = Speaker()
+        self.speech_mode = False
+        self.bigger_text = False
         self.last_response_at: float | None = None  # for the misuse check, across clients
         self._init_staff()
         self.session = self._new_session()
@@ -116,7 +122,7 @@ class KioskApp(StaffControls, App, inherit_bindings=False):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.MouseUp)):
             self.last_input = self.clock()
-        if isinstance(event, events.MouseDown):
+        if isinstance(event, events.MouseDown) and not event.is_forwarded:  # not again as it bubbles back up
             self.count_corner_tap(event)
         await super().on_event(event)
 
@@ -169,6 +175,8 @@ class KioskApp(StaffControls, App, inherit_bindings=False):
         """The next person's start: the welcome screen, or the resting one when the kiosk is
         paused, closed or cannot keep feedback."""
         self.session = self._new_session(language=self.config.default_language)
+        self.speech_mode = self.bigger_text = False  # each person chooses for themselves
+        self.speaker.stop()
         self._replace_screens(self._first_screen())
         # Between two visits: the moment to switch to a newer signed bundle, if one came.
         self.run_worker(self.station.take_pending_bundle, name="bundle", thread=True, exit_on_error=False)
@@ -199,12 +207,29 @@ class KioskApp(StaffControls, App, inherit_bindings=False):
         from screens.about import MenuScreen
 
         def chosen(choice: str | None) -> None:
-            if choice == "about":
-                self.show_about()
-            elif choice:
-                self.set_language(choice)
+            actions = {"language": self.choose_language, "about": self.show_about,
+                       "read-aloud": lambda: self.read_aloud(self.screen.speech_text()),
+                       "bigger-text": self.toggle_bigger_text}
+            if choice in actions:
+                actions[choice]()
 
         self.push_screen(MenuScreen(), chosen)
+
+    # -- speech and bigger text (accessibility) -----------------------------
+
+    def read_aloud(self, text: str) -> None:
+        self.speaker.say(text, self.language)
+
+    def action_toggle_speech(self) -> None:
+        """Speech mode, for people who cannot see the screen: every screen is read as it opens,
+        and each target as the arrow keys reach it. The keypad's + turns it on and off."""
+        self.speech_mode = not self.speech_mode and self.speaker.available
+        self.read_aloud(self.t("speech.on") + " " + self.screen.speech_text() if self.speech_mode
+                        else self.t("speech.off"))
+
+    def toggle_bigger_text(self) -> None:
+        self.bigger_text = not self.bigger_text
+        self.run_worker(self.screen.recompose())
 
     def _replace_screens(self, screen: Screen) -> None:
         """Drop every screen the last person saw (keyboards, warnings included), then show `screen`."""

@@ -11,7 +11,8 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button
 
-from screens.layout import CLIENT, Plan, header_lines, plan
+from screens.bigtext import big_lines
+from screens.layout import BIG, CLIENT, Plan, TargetSize, header_lines, plan
 from screens.widgets import MoreTarget, Prompt, Target, TargetGrid
 
 if TYPE_CHECKING:
@@ -27,7 +28,9 @@ class TargetScreen(Screen):
     BINDINGS = [Binding(key, f"move('{key}')", show=False) for key in DIRECTIONS]
     AUTO_FOCUS = "TargetGrid Target"
     TARGET = CLIENT  # the smallest a target may be on this screen
+    BIG_TEXT = False  # whether the client's "bigger text" applies here
     _page = 0
+    _speak_focus = True  # in speech mode, say each target the focus reaches
 
     app: KioskApp
 
@@ -64,40 +67,72 @@ class TargetScreen(Screen):
     def back_target(self) -> list[Widget]:
         return [Target(self.t("nav.back"), id="back", classes="nav")]
 
-    def language_and_about(self) -> list[Widget]:
+    def client_help(self) -> list[Widget]:
+        """Another language, "what happens to my feedback?", read aloud, bigger text."""
+        speech = self.app.speaker.available
+        bigger = self.app.bigger_text
         return [Target(self.t("nav.language"), id="language", classes="nav"),
-                Target(self.t("nav.about"), id="about", classes="nav")]
+                Target(self.t("nav.about"), id="about", classes="nav"),
+                Target(self.t("nav.read_aloud" if speech else "nav.no_speech"), id="read-aloud", classes="nav"),
+                Target(self.t("nav.normal_text" if bigger else "nav.bigger_text"), id="bigger-text",
+                       selected=bigger, classes="nav")]
 
     # -- layout -------------------------------------------------------------
 
-    def _prompt_text(self) -> Text:
+    def _prompt_texts(self) -> list[Text]:
+        """The prompt as it may be drawn, first choice first: with "bigger text", the title in
+        large letters, else (or where that leaves too little room) in ordinary letters."""
         title, body = self.prompt()
-        return Text.assemble((title, "bold"), f"\n{body}" if body else "")
+        body_part = f"\n{body}" if body else ""
+        texts = [Text.assemble((title, "bold"), body_part)]
+        if self.BIG_TEXT and self.app.bigger_text:
+            width = self.app.size.width - 2  # the prompt's padding
+            texts.insert(0, Text.assemble(("\n".join(big_lines(title, width)), "bold"), body_part))
+        return texts
+
+    def _target_sizes(self) -> list[TargetSize]:
+        return [BIG, self.TARGET] if self.BIG_TEXT and self.app.bigger_text else [self.TARGET]
 
     def compose(self):
-        text = self._prompt_text()
-        self._prompt_plain = text.plain
         choices, nav_start, nav_end = self.choices(), self.nav_start(), self.nav_end()
         size = self._arranged_for = self.app.size
         help_targets = self.help_targets()
-        self._counts = len(choices), len(nav_start) + len(help_targets) + len(nav_end)
-        self._plan, prompt_above = self._layout(size, *self._counts)
-        if self._plan.paged and len(help_targets) > 1:
-            help_targets = [Target(self.t("nav.menu"), id="menu", classes="nav")]
-            self._counts = len(choices), len(nav_start) + 1 + len(nav_end)
-            self._plan, prompt_above = self._layout(size, *self._counts)
-        nav_start = nav_start + help_targets
+        help_lists = [help_targets]
+        if len(help_targets) > 1:  # where they do not fit, one Menu target holds them
+            help_lists.append([Target(self.t("nav.menu"), id="menu", classes="nav")])
+        # The first way of drawing the screen that needs no paging; else the one that pages least.
+        options = []
+        for option in self._drawings(size, len(choices), len(nav_start) + len(nav_end), help_lists):
+            options.append(option)
+            if option[0].whole:
+                break
+        best = options[-1] if options[-1][0].whole else \
+            max(options, key=lambda option: (option[0].fits, option[0].page_size))
+        self._plan, prompt_above, self._variant, text, self._target, help_targets, self._counts = best
+        self._prompt_plain = text.plain
         self._page = min(self._page, self._plan.pages - 1)
         if prompt_above:
             yield Prompt(text, id="prompt")
-        yield TargetGrid(self._plan, self._page, text, choices, nav_start, nav_end, more_label=self.t("nav.more"))
+        yield TargetGrid(self._plan, self._page, text, choices, [*nav_start, *help_targets], nav_end,
+                         more_label=self.t("nav.more"))
 
-    def _layout(self, size: Size, items: int, nav: int) -> tuple[Plan, bool]:
+    def _drawings(self, size: Size, items: int, nav: int, help_lists: list[list[Widget]]):
+        """Each way the screen could be drawn, best first, with its plan: large letters before
+        bigger targets before the help targets each on show."""
+        for variant, text in enumerate(self._prompt_texts()):
+            for target in self._target_sizes():
+                for help_list in help_lists:
+                    counts = items, nav + len(help_list)
+                    layout, prompt_above = self._layout(size, text.plain, counts, target)
+                    yield layout, prompt_above, variant, text, target, help_list, counts
+
+    def _layout(self, size: Size, prompt_plain: str, counts: tuple[int, int], target: TargetSize) -> tuple[Plan, bool]:
         """The plan for this screen at `size`, and whether the prompt shows above the grid."""
         width, height = size
-        layout = plan(width, height, header_lines(self._prompt_plain, width), items, nav, self.TARGET)
+        items, nav = counts
+        layout = plan(width, height, header_lines(prompt_plain, width), items, nav, target, prompt_plain)
         if layout.header_in_grid and self.prompt_can_hide():
-            return plan(width, height, 0, items, nav, self.TARGET), False
+            return plan(width, height, 0, items, nav, target), False
         return layout, not layout.header_in_grid
 
     def prompt_can_hide(self) -> bool:
@@ -107,7 +142,7 @@ class TargetScreen(Screen):
     def refresh_prompt(self) -> None:
         """Show a changed prompt (typed text, a countdown) without rebuilding the targets,
         unless it now needs another number of lines."""
-        text = self._prompt_text()
+        text = self._prompt_texts()[self._variant]
         width = self.size.width
         if header_lines(text.plain, width) != header_lines(self._prompt_plain, width):
             self.run_worker(self.recompose())
@@ -130,8 +165,26 @@ class TargetScreen(Screen):
     def on_resize(self) -> None:
         if self.size != self._arranged_for:
             self._arranged_for = self.size
-            if self._layout(self.size, *self._counts)[0] != self._plan:
+            if self._layout(self.size, self._prompt_plain, self._counts, self._target)[0] != self._plan:
                 self.run_worker(self.recompose())
+
+    # -- speech -------------------------------------------------------------
+
+    def speech_text(self) -> str:
+        """What "read aloud" says: the question (or message), then each choice."""
+        title, body = self.prompt()
+        targets = [target.spoken for target in self.query(Target) if target.display]
+        return ". ".join(part.strip() for part in [title, body, *targets] if part.strip())
+
+    def on_screen_resume(self) -> None:
+        if self.app.speech_mode:
+            self._speak_focus = False  # the screen is read whole first
+            self.app.read_aloud(self.speech_text())
+            self.call_after_refresh(setattr, self, "_speak_focus", True)
+
+    def on_descendant_focus(self, event) -> None:
+        if self.app.speech_mode and self._speak_focus and isinstance(event.widget, Target):
+            self.app.read_aloud(event.widget.spoken)
 
     # -- input --------------------------------------------------------------
 
@@ -148,6 +201,10 @@ class TargetScreen(Screen):
             self.app.show_about()
         elif target.id == "menu":
             self.app.open_menu()
+        elif target.id == "read-aloud":
+            self.app.read_aloud(self.speech_text())
+        elif target.id == "bigger-text":
+            self.app.toggle_bigger_text()
         elif isinstance(target, Target):
             self.chosen(target)
 
@@ -176,8 +233,10 @@ class TargetScreen(Screen):
 
 
 class ClientScreen(TargetScreen):
-    """A screen of a client's visit: another language and "what happens to my feedback?" are a
-    tap away on every one."""
+    """A screen of a client's visit: another language, "what happens to my feedback?", reading
+    aloud and bigger text are a tap away on every one."""
+
+    BIG_TEXT = True
 
     def help_targets(self) -> list[Widget]:
-        return self.language_and_about()
+        return self.client_help()

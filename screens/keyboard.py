@@ -30,7 +30,7 @@ KEYS: dict[Purpose, tuple[tuple[str, ...], ...]] = {
 }
 VALIDATORS: dict[Purpose, Callable[[str], Contact]] = {"phone": parse_phone, "email": parse_email}
 SPACE = " "
-DISPLAY_TAIL = 60  # characters of the typed text shown when the prompt sits in one slot
+DISPLAY_TAIL = 40  # the end of the typed text: three lines of the smallest slot, under the title
 GROUP_MAX = 8  # a group's target lists its letters, four to a line: two lines read at a glance
 
 

@@ -30,6 +30,8 @@ CLIENT = TargetSize(TARGET_COLUMNS, TARGET_ROWS)
 # Staff are trained and few: their keys may be smaller (still 192x96 pixels on the panel),
 # so that a PIN pad's twelve keys fit one screen.
 STAFF = TargetSize(12, 3)
+# "Bigger text": fewer, wider targets (two side by side on the 50-column panel).
+BIG = TargetSize(24, 5)
 
 
 @dataclass(frozen=True)
@@ -41,10 +43,16 @@ class Plan:
     nav_own_row: bool  # navigation starts a row of its own, below the choices
     page_size: int  # choices on one page
     pages: int
+    fits: bool = True  # False: not even the navigation fits (a terminal far too small)
 
     @property
     def paged(self) -> bool:
         return self.pages > 1
+
+    @property
+    def whole(self) -> bool:
+        """Everything on one screen."""
+        return self.fits and not self.paged
 
 
 def header_lines(text: str, width: int) -> int:
@@ -53,15 +61,20 @@ def header_lines(text: str, width: int) -> int:
     return sum(len(textwrap.wrap(line, wrap_width)) or 1 for line in text.splitlines() or [""])
 
 
-def plan(width: int, height: int, header_height: int, items: int, nav: int, target: TargetSize = CLIENT) -> Plan:
-    """Lay out `items` choices and `nav` navigation targets below (or beside) a header."""
+def plan(width: int, height: int, header_height: int, items: int, nav: int, target: TargetSize = CLIENT,
+         header_text: str = "") -> Plan:
+    """Lay out `items` choices and `nav` navigation targets below (or beside) a header.
+    Given the `header_text`, the header goes into the first slot only if it fits there whole."""
     max_columns = max(1, min(width // target.columns, MAX_COLUMNS))
     for header_in_grid in (False, True):
         for nav_own_row in (True, False):
             fitted = _fit(max_columns, height, header_height, items, nav, header_in_grid, nav_own_row, target)
+            if fitted and header_in_grid and header_text and \
+                    header_lines(header_text, width // fitted.columns) > fitted.row_height:
+                continue
             if fitted:
                 return fitted
-    return _paged(max_columns, height, header_height, items, nav, target)
+    return _paged(max_columns, width, height, header_height, items, nav, target, header_text)
 
 
 def _available_rows(height: int, header_height: int, header_in_grid: bool, target: TargetSize) -> tuple[int, int]:
@@ -89,18 +102,23 @@ def _fit(max_columns: int, height: int, header_height: int, items: int, nav: int
     return None
 
 
-def _paged(max_columns: int, height: int, header_height: int, items: int, nav: int, target: TargetSize) -> Plan:
+def _paged(max_columns: int, width: int, height: int, header_height: int, items: int, nav: int,
+           target: TargetSize, header_text: str) -> Plan:
     """Too many choices for one screen: a page at a time, with one more target for "more".
-    The prompt goes where it leaves the most choices on a page."""
+    The prompt goes where it leaves the most choices on a page (and fits)."""
     options = []
     for header_in_grid in (False, True):
         rows, lines = _available_rows(height, header_height, header_in_grid, target)
         rows = max(rows, 1)
-        page_size = max(max_columns * rows - int(header_in_grid) - nav - 1, 1)
-        options.append((page_size, not header_in_grid, rows, lines, header_in_grid))
-    page_size, _, rows, lines, header_in_grid = max(options)
+        if header_in_grid and header_text and \
+                header_lines(header_text, width // max_columns) > _row_height(lines, rows, target):
+            continue
+        slots = max_columns * rows - int(header_in_grid) - nav - 1
+        options.append((slots, not header_in_grid, rows, lines, header_in_grid))
+    slots, _, rows, lines, header_in_grid = max(options)
+    page_size = max(slots, 1)
     return Plan(max_columns, rows, _row_height(lines, rows, target), header_in_grid, False,
-                page_size, math.ceil(items / page_size))
+                page_size, math.ceil(items / page_size), fits=slots >= 1)
 
 
 def _row_height(lines: int, rows: int, target: TargetSize) -> int:

@@ -18,6 +18,7 @@ def language_targets(codes: tuple[str, ...], current: str) -> list[Target]:
 
 class WelcomeScreen(TargetScreen):
     AUTO_FOCUS = "#start"
+    BIG_TEXT = True
 
     def __init__(self) -> None:
         super().__init__()
@@ -39,7 +40,7 @@ class WelcomeScreen(TargetScreen):
         return language_targets(self.app.config.languages, self.app.language)
 
     def help_targets(self):
-        return [Target(self.t("nav.about"), id="about", classes="nav")]
+        return [target for target in self.client_help() if target.id != "language"]  # the languages show
 
     def nav_end(self):
         return [Target(self.t("welcome.start"), id="start", classes="nav primary")]

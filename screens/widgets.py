@@ -43,6 +43,11 @@ class Target(Button):
         self.set_class(selected, "-selected")
         self.label = self._label(selected)
 
+    @property
+    def spoken(self) -> str:
+        """What speech says for this target."""
+        return " ".join(self.text.split())
+
 
 class FaceTarget(Target):
     def __init__(self, face: str, word: str, value: object, *, number: int, selected: bool = False, **kwargs):
@@ -55,6 +60,10 @@ class FaceTarget(Target):
 
     def _label(self, selected: bool) -> Content:
         return Content(self.text)
+
+    @property
+    def spoken(self) -> str:
+        return f"{self.number}: {self.text.splitlines()[-1]}"  # the word, not the drawing
 
     def mark(self, selected: bool) -> None:
         # The digit that chooses this face from a keyboard sits in the border, where it does not

@@ -1,0 +1,70 @@
+"""Speech output through espeak-ng, in the language on screen (EN 301 549, 5.1.3).
+
+The text goes to espeak-ng on its standard input, not its command line, so that what
+a client typed never shows in the process list; the sound goes to the default audio
+output (the Pi's headphone jack). A new utterance cuts off the one still playing:
+a person moving through choices wants to hear the one they are on now.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+
+from kiosk.languages import BY_CODE
+
+log = logging.getLogger(__name__)
+
+# espeak-ng voices by base language; the easy-language variants are read with their base voice.
+VOICES = {"fi": "fi", "sv": "sv", "en": "en-gb"}
+WORDS_PER_MINUTE = 150  # a little slower than espeak-ng's 175: easier to follow
+
+
+class Speaker:
+    def __init__(self, program: str | None = None, *, wav_file: Path | None = None):
+        """`wav_file`: write the sound there instead of playing it (for tests)."""
+        self.program = program or shutil.which("espeak-ng")
+        self.wav_file = wav_file
+        self._lock = threading.Lock()
+        self._playing: subprocess.Popen | None = None
+
+    @property
+    def available(self) -> bool:
+        return self.program is not None
+
+    def say(self, text: str, language: str) -> None:
+        """Start reading `text` aloud (stopping what is being read); never raises."""
+        if not self.available or not text.strip():
+            return
+        command = [self.program, "-v", VOICES[BY_CODE[language].base], "-s", str(WORDS_PER_MINUTE)]
+        if self.wav_file:
+            command += ["-w", str(self.wav_file)]
+        with self._lock:
+            self._stop()
+            try:
+                self._playing = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                                 stderr=subprocess.DEVNULL)
+                self._playing.stdin.write(text.encode())
+                self._playing.stdin.close()
+            except OSError as error:
+                log.warning("speech failed: %s", error)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stop()
+
+    def wait(self) -> None:
+        """Until the current utterance has been spoken (or written)."""
+        with self._lock:
+            playing = self._playing
+        if playing is not None:
+            playing.wait()
+
+    def _stop(self) -> None:
+        if self._playing is not None and self._playing.poll() is None:
+            self._playing.terminate()
+            self._playing.wait()
+        self._playing = None
