@@ -79,7 +79,11 @@ async def to_idle_warning(pilot):
 
 async def to_language_chooser(pilot):
     await to_faces(pilot)
-    await tap_on(pilot, id="language")
+    if any(target.id == "menu" for target in visible_targets(pilot.app)):  # the 50x15 screen
+        await tap_on(pilot, id="menu")
+        await tap_on(pilot, value="language")
+    else:
+        await tap_on(pilot, id="language")
 
 
 async def at_welcome(pilot):
