@@ -24,24 +24,32 @@ WORDS_PER_MINUTE = 150  # a little slower than espeak-ng's 175: easier to follow
 
 
 class Speaker:
-    def __init__(self, program: str | None = None, *, wav_file: Path | None = None):
-        """`wav_file`: write the sound there instead of playing it (for tests)."""
-        self.program = program or shutil.which("espeak-ng")
+    def __init__(self, program: str | None, *, wav_file: Path | None = None):
+        """`program`: espeak-ng's path, None where it is not installed (speech is then not
+        available); `wav_file`: write the sound there instead of playing it (for tests)."""
+        self.program = program
         self.wav_file = wav_file
         self._lock = threading.Lock()
         self._playing: subprocess.Popen | None = None
+
+    @classmethod
+    def installed(cls) -> Speaker:
+        return cls(shutil.which("espeak-ng"))
 
     @property
     def available(self) -> bool:
         return self.program is not None
 
+    def command(self, language: str) -> list[str]:
+        """espeak-ng with the voice of `language`; the text comes on standard input."""
+        command = [self.program, "-v", VOICES[BY_CODE[language].base], "-s", str(WORDS_PER_MINUTE)]
+        return [*command, "-w", str(self.wav_file)] if self.wav_file else command
+
     def say(self, text: str, language: str) -> None:
         """Start reading `text` aloud (stopping what is being read); never raises."""
         if not self.available or not text.strip():
             return
-        command = [self.program, "-v", VOICES[BY_CODE[language].base], "-s", str(WORDS_PER_MINUTE)]
-        if self.wav_file:
-            command += ["-w", str(self.wav_file)]
+        command = self.command(language)
         with self._lock:
             self._stop()
             try:

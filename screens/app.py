@@ -73,7 +73,7 @@ class KioskApp(StaffControls, App, inherit_bindings=False):
         self.last_input = clock()
         self.started = time.monotonic()
         self.broken = False  # the station could not start: no feedback can be kept
-        self.speaker = Speaker()
+        self.speaker = Speaker.installed()
         self.speech_mode = False
         self.bigger_text = False
         self.last_response_at: float | None = None  # for the misuse check, across clients
@@ -157,7 +157,7 @@ class KioskApp(StaffControls, App, inherit_bindings=False):
     def _has_client(self) -> bool:
         session = self.session
         return (session.started or bool(session.answers) or self.language != self.config.default_language
-                or self.mode != SELF)
+                or self.mode != SELF or len(self.screen_stack) > 2)  # or a screen opened over the first
 
     async def reset(self) -> None:
         """The client walked away: keep what the policy keeps, forget the rest, start over."""
