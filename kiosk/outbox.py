@@ -13,6 +13,10 @@ which envelope) is built once at open, so no call scans the whole store.
 Removing envelopes from several segments is not one atomic step: after a crash some
 of them may come back, and the uploader sends them again (delivery is at least once;
 the envelope id lets the receiver drop the repeat).
+
+`format.json` says how the segments' documents are laid out. A writer that finds an
+older format upgrades the queue when it opens it, through `MIGRATIONS`, so an upgraded
+kiosk keeps the feedback its previous version queued.
 """
 
 from __future__ import annotations
@@ -51,6 +55,13 @@ _SEGMENT_NAME = re.compile(r"seg-(\d{8,})\.json")
 _TABLE = TinyDB.default_table_name
 
 _Method = TypeVar("_Method", bound=Callable[..., Any])
+
+# How to upgrade a queue written by an older version: MIGRATIONS[n] turns one document of
+# format n (what that version's `document_for` made) into format n + 1. A power cut can stop
+# an upgrade between two segments, and the next open runs that step again over all of
+# them: a migration must return a document already in format n + 1 unchanged.
+Migration = Callable[[dict[str, Any]], dict[str, Any]]
+MIGRATIONS: dict[int, Migration] = {}
 
 
 class OutboxError(Exception):
@@ -194,11 +205,12 @@ class Outbox:
         else:
             self._create_folder()
             self._lock()
-        self._check_format()
+        found = self._check_format()
         if not self.readonly:
             for path in stale_temp_files(self.directory):
                 log.info("removing %s, left by an interrupted write", path)
                 path.unlink()
+            self._upgrade(found)
         matches = map(_SEGMENT_NAME.fullmatch, os.listdir(self.directory))
         numbers = [int(match[1]) for match in matches if match]
         for number in sorted(numbers):
@@ -223,18 +235,41 @@ class Outbox:
         os.ftruncate(descriptor, 0)
         os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
 
-    def _check_format(self) -> None:
+    def _check_format(self) -> int:
+        """The format the queue is in; raises OutboxError if this version cannot use it."""
         path = self.directory / "format.json"
         try:
             found = json.loads(path.read_text(encoding="utf-8"))["format"]
         except FileNotFoundError:
             if not self.readonly:
                 write_atomically(path, json.dumps({"format": self.FORMAT}))
-            return
+            return self.FORMAT
         except (ValueError, TypeError, KeyError):
             raise OutboxError(f"{path} is damaged: it should say {{\"format\": "
                               f"{self.FORMAT}}}") from None
         _require_known_format(found, path)
+        if found < self.FORMAT and self.readonly:  # a reader never writes: the kiosk upgrades it
+            raise OutboxError(f"{self.directory} is in the outbox format of an older version of the kiosk "
+                              f"({found}; this version uses {self.FORMAT}): it is upgraded when the kiosk starts")
+        return found
+
+    def _upgrade(self, found: int) -> None:
+        """Bring the queue from format `found` to this version's, a step at a time: each step
+        rewrites every segment atomically, then format.json names the new format."""
+        for version in range(found, self.FORMAT):
+            paths = sorted(path for path in self.directory.iterdir() if _SEGMENT_NAME.fullmatch(path.name))
+            log.info("upgrading the outbox %s from format %d to %d (%d segments)", self.directory, version,
+                     version + 1, len(paths))
+            for path in paths:
+                try:
+                    documents = _segment_documents(path)
+                except _CorruptSegment as problem:
+                    self._quarantine(path, problem)
+                    continue
+                upgraded = {doc_id: MIGRATIONS[version](document) for doc_id, document in documents.items()}
+                write_atomically(path, json.dumps({_TABLE: upgraded}, separators=(",", ":")))
+            write_atomically(self.directory / "format.json", json.dumps({"format": version + 1}))
+            log.info("the outbox %s is in format %d now", self.directory, version + 1)
 
     def _open_segment(self, segment: _Segment) -> None:
         self._last_number = max(self._last_number, segment.number)
@@ -354,15 +389,30 @@ class Outbox:
 
 
 def _require_known_format(found: object, path: Path) -> None:
-    """The one place that decides which outbox formats this version can open. Upgrades
-    that change the format add their migrations here."""
+    """The one place that decides which outbox formats this version can open: its own, and
+    the older ones `MIGRATIONS` leads from."""
     if found == Outbox.FORMAT:
         return
     if isinstance(found, int) and found > Outbox.FORMAT:
         raise OutboxError(
             f"{path.parent} was written by a newer version of the kiosk (outbox format "
             f"{found}; this version reads format {Outbox.FORMAT}): update the kiosk software")
+    if isinstance(found, int) and found >= 1 and all(step in MIGRATIONS for step in range(found, Outbox.FORMAT)):
+        return
     raise OutboxError(f"{path}: unknown outbox format {found!r}")
+
+
+def _segment_documents(path: Path) -> dict[str, dict[str, Any]]:
+    """Document id -> document, as stored in a segment file, for an upgrade; raises
+    _CorruptSegment if the file is not a tinydb database of documents."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as problem:  # OSError: EIO, or unreadable
+        raise _CorruptSegment(str(problem)) from problem
+    documents = data.get(_TABLE, {}) if isinstance(data, dict) else None
+    if not isinstance(documents, dict) or not all(isinstance(document, dict) for document in documents.values()):
+        raise _CorruptSegment("not a tinydb database of documents")
+    return documents
 
 
 def _doc_ids(data: object) -> dict[str, int]:

@@ -15,7 +15,9 @@ def read_status(data_dir: Path) -> dict:
     """Queue depth, oldest unsent, last write error: as plain data, for people and monitors."""
     from kiosk.outbox import Outbox, OutboxError
 
-    status: dict = {"data_dir": str(data_dir), "queue_depth": 0, "oldest_unsent_age_seconds": None}
+    # Every key is always there (null when unknown): monitoring tools rely on them (README).
+    status: dict = {"data_dir": str(data_dir), "queue_depth": 0, "oldest_unsent_age_seconds": None,
+                    "queue_error": None}
     outbox_dir = data_dir / "outbox"
     if outbox_dir.is_dir():
         try:
@@ -62,7 +64,7 @@ def render_status(status: dict) -> str:
     ]
     if status["unsaved_in_memory"]:
         lines.append(f"Not yet on disk:      {status['unsaved_in_memory']} (kept in memory, retried)")
-    if "queue_error" in status:
+    if status["queue_error"]:
         lines.append(f"Queue problem:        {status['queue_error']}")
     if status["kiosk_pid"] is not None:
         lines.append(f"Kiosk process:        {status['kiosk_pid']} (last report {_age(status['last_report_age_seconds'])} ago)")

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Remove the feedback kiosk that deploy/install.sh installed:
+#
+#   sudo deploy/uninstall.sh            # the software and the units; keeps the config and the queue
+#   sudo deploy/uninstall.sh --purge    # also the config, the logs and the queue, if nothing waits in it
+#   deploy/uninstall.sh --root DIR      # under DIR, without system changes (tests)
+#
+# The queue (/var/lib/feedback-kiosk) holds sealed feedback the provider may not have yet:
+# --purge refuses while envelopes wait in it, unless --discard-unsent is given too. Let the
+# kiosk send them first, or give the provider a copy of the folder (`kiosk open` reads it).
+# The kiosk user stays, as system users do: a reinstall uses it again.
+set -euo pipefail
+
+usage() {
+    echo "usage: uninstall.sh [--purge [--discard-unsent]] [--root DIR]" >&2
+    exit 2
+}
+fail() {
+    echo "uninstall.sh: $*" >&2
+    exit 1
+}
+
+root="" purge=no discard_unsent=no
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --root) root=$(realpath -m "${2:?}"); shift 2 ;;
+        --purge) purge=yes; shift ;;
+        --discard-unsent) discard_unsent=yes; shift ;;
+        -h | --help) usage ;;
+        *) echo "uninstall.sh: unknown argument $1" >&2; usage ;;
+    esac
+done
+[ "$discard_unsent" = no ] || [ "$purge" = yes ] || fail "--discard-unsent goes with --purge"
+
+state_dir=$root/var/lib/feedback-kiosk
+kept_dirs=("$root/etc/feedback-kiosk" "$state_dir" "$root/var/log/feedback-kiosk")
+units=(feedback-kiosk.service feedback-kiosk-cage.service)
+on_system() { [ -z "$root" ]; }
+
+if on_system && [ "$(id -u)" -ne 0 ]; then fail "run me as root (sudo), or give --root DIR"; fi
+if [ "$purge" = yes ] && [ "$discard_unsent" = no ]; then
+    unsent=0
+    if [ -d "$state_dir/outbox" ]; then unsent=$(find "$state_dir/outbox" -maxdepth 1 -name 'seg-*.json' | wc -l); fi
+    [ "$unsent" -eq 0 ] || fail "unsent feedback waits in $state_dir/outbox ($unsent queue files).
+Let the kiosk send it (kiosk status shows what waits), or copy $state_dir for the
+provider to read with kiosk open; then run me again, or add --discard-unsent to delete it."
+fi
+
+if on_system; then
+    systemctl disable --now --quiet "${units[@]}" 2>/dev/null || true
+fi
+rm -rf "$root/opt/feedback-kiosk"
+rm -f "$root/usr/local/bin/kiosk" \
+    "$root/usr/local/lib/systemd/system/feedback-kiosk.service" \
+    "$root/usr/local/lib/systemd/system/feedback-kiosk-cage.service" \
+    "$root/usr/local/lib/sysusers.d/feedback-kiosk.conf" \
+    "$root/etc/polkit-1/rules.d/50-feedback-kiosk.rules"
+if on_system; then systemctl daemon-reload; fi
+echo "Removed the kiosk's software and units."
+
+if [ "$purge" = yes ]; then
+    rm -rf "${kept_dirs[@]}"
+    echo "Removed its config, queue and logs: ${kept_dirs[*]}"
+else
+    for dir in "${kept_dirs[@]}"; do
+        if [ -d "$dir" ]; then echo "Kept $dir (--purge removes it)"; fi
+    done
+fi

@@ -1,0 +1,78 @@
+"""`kiosk status --json` for monitoring tools: the same keys whatever state the kiosk is in,
+each documented in the README."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from kiosk.cli import main
+from kiosk.health import Health, write_health
+from kiosk.outbox import Outbox
+from kiosk.quarantine import Quarantine
+from sync.state import SyncStatus, write_sync_status
+
+# What monitors may rely on. Adding a key is fine (add it here and to the README);
+# renaming or removing one breaks someone's monitoring.
+STABLE_KEYS = {
+    "data_dir", "queue_depth", "oldest_unsent_age_seconds", "queue_error",
+    "kiosk_pid", "last_report_age_seconds", "unsaved_in_memory", "last_write_error",
+    "quarantined", "last_sync_age_seconds", "last_sync_error", "auth_error",
+    "bundle_refused", "bundle_version", "pending_bundle_version",
+}
+README = Path(__file__).parent.parent / "README.md"
+
+
+def status_json(capsys, data_dir: Path) -> dict:
+    assert main(["status", "--json", "--data-dir", str(data_dir)]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def a_kiosk_that_has_run(data_dir: Path) -> None:
+    with Outbox(data_dir / "outbox") as outbox:
+        outbox.append({"id": "envelope-1", "ct": "sealed"})
+    write_health(data_dir, Health(pid=os.getpid(), updated=time.time(), unsaved=1,
+                                  last_write_error="No space left on device (1 waiting in memory)"))
+    for number in (1, 2):
+        Quarantine(data_dir).add({"id": f"rejected-{number}", "ct": "sealed"}, "unknown-key")
+    write_sync_status(data_dir, SyncStatus(last_success=time.time() - 120, last_error="timed out"))
+
+
+def a_kiosk_with_a_queue_from_a_newer_version(data_dir: Path) -> None:
+    Outbox(data_dir / "outbox").close()
+    (data_dir / "outbox" / "format.json").write_text('{"format": 99}')
+
+
+@pytest.mark.parametrize("prepare", [lambda data_dir: data_dir.mkdir(), a_kiosk_that_has_run,
+                                     a_kiosk_with_a_queue_from_a_newer_version],
+                         ids=["never-ran", "has-run", "queue-it-cannot-read"])
+def test_the_keys_are_the_same_in_every_state(tmp_path, capsys, prepare):
+    data_dir = tmp_path / "data"
+    prepare(data_dir)
+    assert set(status_json(capsys, data_dir)) == STABLE_KEYS
+
+
+def test_a_monitor_sees_the_queue_the_errors_and_the_last_sync(tmp_path, capsys):
+    a_kiosk_that_has_run(tmp_path)
+    status = status_json(capsys, tmp_path)
+    assert (status["queue_depth"], status["unsaved_in_memory"], status["quarantined"]) == (1, 1, 2)
+    assert status["kiosk_pid"] == os.getpid()
+    assert status["last_write_error"].startswith("No space left on device")
+    assert status["last_sync_error"] == "timed out"
+    assert 120 <= status["last_sync_age_seconds"] < 180
+    assert status["queue_error"] is None
+
+
+def test_a_queue_it_cannot_read_is_reported_not_raised(tmp_path, capsys):
+    a_kiosk_with_a_queue_from_a_newer_version(tmp_path)
+    assert "newer version" in status_json(capsys, tmp_path)["queue_error"]
+
+
+def test_the_readme_documents_every_key():
+    documented = set(re.findall(r"^\| `(\w+)` \|", README.read_text(), flags=re.MULTILINE))
+    assert STABLE_KEYS <= documented
