@@ -101,7 +101,7 @@ class KeyRing:
 
     @property
     def newest_first(self) -> list[KeyPair]:
-        self._reload()  # at most every few seconds: a new kiosk is told of the newest key
+        self._load()  # enrolments are rare: a new kiosk is always told of the newest key
         return list(self._pairs)
 
     def find(self, kid: object) -> PrivateKey | None:
@@ -114,15 +114,20 @@ class KeyRing:
         return next((pair for pair in self._pairs if pair.kid == kid), None)
 
     def _reload(self) -> bool:
+        """For an unknown key id: look for new key files, but not more often than every few
+        seconds (a stream of envelopes with a bogus kid must not read the folder each time)."""
         with self._lock:
             if self._loaded_at is not None and self._clock() - self._loaded_at < RELOAD_INTERVAL_SECONDS:
                 return False
             self._loaded_at = self._clock()
-            try:
-                pairs = load_pairs(self._keys_dir)
-            except UserError as error:
-                log.warning("keys not reloaded: %s", error)
-                return False
-            if pairs:
-                self._pairs = pairs
-            return True
+        return self._load()
+
+    def _load(self) -> bool:
+        try:
+            pairs = load_pairs(self._keys_dir)
+        except UserError as error:
+            log.warning("keys not reloaded: %s", error)
+            return False
+        if pairs:
+            self._pairs = pairs
+        return True
