@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 PartialPolicy = Literal["keep-rating", "discard"]
 # WCAG 2.2.1: a timeout warning must give at least 20 seconds to ask for more time.
 MIN_WARNING_SECONDS = 20
+# The looks staff may choose (screens/themes.py draws them).
+THEME_NAMES = ("dark", "light", "high-contrast", "console")
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,7 @@ class KioskConfig:
     hours: OpeningHours = OpeningHours()
     about: AboutTexts = AboutTexts()
     welcome_rotation_seconds: float = 12
+    theme: str | None = None  # None: "console" on the Linux console, else "dark"
     source: Path | None = None
 
     @property
@@ -114,6 +117,7 @@ def load_config(path: Path, *, use_enrolment: bool = True) -> KioskConfig:
         languages=languages,
         default_language=kiosk.string("default_language", languages[0], choices=languages),
         log_dir=kiosk.path("log_dir", None),
+        theme=kiosk.string("theme", None, choices=THEME_NAMES),
         reply=_reply(root, languages),
         sync=_sync(root, data_dir, kiosk_id, use_enrolment),
         staff=_staff(root),

@@ -18,6 +18,7 @@ from kiosk.guard import Contact, ContactError, parse_email, parse_phone
 from kiosk.session import SELF
 from screens.base import TargetScreen
 from screens.layout import capacity, header_lines
+from screens.themes import GLYPHS, glyphs
 from screens.widgets import Target
 
 Purpose = Literal["text", "phone", "email"]
@@ -41,13 +42,13 @@ class KeyGroup:
     members: tuple[str | KeyGroup, ...]
     label: str = ""
 
-    def title(self) -> str:
+    def title(self, ellipsis: str = GLYPHS.ellipsis) -> str:
         """Its keys, four to a line (they fit the narrowest target), or its first and last."""
         if self.label:
             return self.label
         keys = self.keys()
         if len(keys) > 12:
-            return f"{keys[0]} … {keys[-1]}"
+            return f"{keys[0]} {ellipsis} {keys[-1]}"
         return "\n".join(" ".join(keys[start:start + 4]) for start in range(0, len(keys), 4))
 
     def keys(self) -> list[str]:
@@ -110,8 +111,9 @@ class KeyboardScreen(TargetScreen):
     # -- what is shown --------------------------------------------------------
 
     def prompt(self) -> tuple[str, str]:
-        shown = self.typed if len(self.typed) <= DISPLAY_TAIL else f"…{self.typed[-DISPLAY_TAIL:]}"
-        body = f"{shown}▏" if self.typed else self.t("keyboard.empty")
+        signs = glyphs(self.app)
+        shown = self.typed if len(self.typed) <= DISPLAY_TAIL else f"{signs.ellipsis}{self.typed[-DISPLAY_TAIL:]}"
+        body = f"{shown}{signs.caret}" if self.typed else self.t("keyboard.empty")
         return self.title_text, f"{body}\n{self.error}".rstrip()
 
     def _nav_keys(self) -> list[Target]:
@@ -132,7 +134,8 @@ class KeyboardScreen(TargetScreen):
 
     def choices(self):
         level = self.path[-1].members if self.path else self._tree()
-        return [Target(member.title(), member, classes="key-group") if isinstance(member, KeyGroup)
+        ellipsis = glyphs(self.app).ellipsis
+        return [Target(member.title(ellipsis), member, classes="key-group") if isinstance(member, KeyGroup)
                 else Target(member, member, classes="key") for member in level]
 
     def prompt_can_hide(self) -> bool:

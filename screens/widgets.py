@@ -12,6 +12,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Static
 
 from screens.layout import Plan
+from screens.themes import glyphs
 
 # Mouths drawn with box-drawing characters, which every console font has: the faces
 # differ by shape (and by word), never by colour alone.
@@ -22,7 +23,6 @@ FACE_DRAWINGS = {
     "good": ("o   o", " ╰─╯ "),
     "very-good": ("o   o", "╰───╯"),
 }
-SELECTED_MARK = "✓ "
 
 
 class Target(Button):
@@ -36,7 +36,7 @@ class Target(Button):
 
     def _label(self, selected: bool) -> Content:
         # Content, not a str: survey texts are shown as written, never read as markup.
-        return Content(f"{SELECTED_MARK}{self.text}" if selected else self.text)
+        return Content(f"{glyphs(self.app).selected}{self.text}" if selected else self.text)
 
     def mark(self, selected: bool) -> None:
         """Show a chosen target by a tick and a double border, not by colour alone."""
@@ -69,7 +69,7 @@ class FaceTarget(Target):
         # The digit that chooses this face from a keyboard sits in the border, where it does not
         # crowd the drawing; the tick goes there too.
         self.set_class(selected, "-selected")
-        self.border_title = f"{SELECTED_MARK}{self.number}" if selected else str(self.number)
+        self.border_title = f"{glyphs(self.app).selected}{self.number}" if selected else str(self.number)
 
 
 class Prompt(Static):
