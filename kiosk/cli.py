@@ -13,12 +13,15 @@ import getpass
 import json
 import os
 import re
+import stat
+import tomllib
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kiosk import __version__
 from kiosk.errors import EXIT_USER_ERROR, UserError
+from kiosk.logs import stdout_is_the_journal
 
 if TYPE_CHECKING:
     from kiosk.config import KioskConfig
@@ -34,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
         return args.command(args) or 0
     except UserError as error:
         print(f"kiosk: {error}", file=sys.stderr)
+        if stdout_is_the_journal():  # under systemd stderr is the screen: the journal keeps it too
+            print(f"kiosk: {error}", flush=True)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         return 130
@@ -350,7 +355,13 @@ def _set_pin(args: argparse.Namespace) -> int:
         raise UserError("a staff PIN is 4 to 12 digits", key="PIN")
     if not os.environ.get(PIN_ENV) and getpass.getpass("The same PIN again: ") != pin:
         raise UserError("the two PINs differ", key="PIN")
-    write_atomically(args.config, with_pin_hash(args.config.read_text(), hash_pin(pin)))
-    load_config(args.config)
+    before = args.config.stat()
+    text = with_pin_hash(args.config.read_text(), hash_pin(pin))
+    tomllib.loads(text)  # what is written still parses (with_pin_hash leaves the rest as it was)
+    write_atomically(args.config, text)
+    # The kiosk's user must still be able to read it: keep the file's mode and owner.
+    os.chmod(args.config, stat.S_IMODE(before.st_mode))
+    if os.geteuid() == 0:
+        os.chown(args.config, before.st_uid, before.st_gid)
     print(f"Staff PIN set in {args.config}. Restart the kiosk to use it.")
     return 0

@@ -39,6 +39,9 @@ def parse_hours(table: Table) -> OpeningHours:
             spans[weekday] = _span(table, name)
     closed = frozenset(_date(table, index, text) for index, text in enumerate(table.strings("closed", [])))
     table.finish()
+    if not spans:  # say, only `closed` dates: a kiosk that would never open is a mistake
+        raise table.error(WEEKDAYS[0], 'is missing: give the hours of at least one weekday, like mon = "07:30-16:00" '
+                                       "(without an [hours] table the kiosk is always open)")
     return OpeningHours(spans, closed, always_open=False)
 
 
@@ -46,7 +49,9 @@ def _span(table: Table, name: str) -> tuple[time, time]:
     text = table.string(name)
     match = _SPAN.fullmatch(text.replace(" ", ""))
     try:
-        opens, closes = time(int(match[1]), int(match[2])), time(int(match[3]), int(match[4]))
+        opens = time(int(match[1]), int(match[2]))
+        # "24:00" closes at midnight: open to the day's last moment.
+        closes = time.max if (match[3], match[4]) == ("24", "00") else time(int(match[3]), int(match[4]))
     except (TypeError, ValueError):
         raise table.error(name, f'must be opening and closing time like "07:30-16:00", not {text!r}') from None
     if closes <= opens:

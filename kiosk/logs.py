@@ -39,7 +39,7 @@ def setup_logging(log_dir: Path | None, *, fallback_dir: Path) -> Path | None:
         log_file = directory / "kiosk.log"
         handler: logging.Handler = RotatingFileHandler(log_file, maxBytes=1_000_000, backupCount=3)
         handler.setFormatter(logging.Formatter(FORMAT))
-    elif _stdout_is_the_journal():
+    elif stdout_is_the_journal():
         handler = logging.StreamHandler(sys.__stdout__)
         handler.setFormatter(_JournalFormatter(JOURNAL_FORMAT))
     else:
@@ -61,7 +61,7 @@ def _systemd_logs_directory() -> Path | None:
     return Path(value.split(":")[0]) if value else None
 
 
-def _stdout_is_the_journal() -> bool:
+def stdout_is_the_journal() -> bool:
     """JOURNAL_STREAM names the journal's socket as "device:inode"; it must be our stdout itself
     (a child of the service whose stdout was redirected would see the variable too)."""
     stream = os.environ.get("JOURNAL_STREAM", "")

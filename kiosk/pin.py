@@ -22,13 +22,14 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-PIN_PATTERN = r"\d{4,12}"
+PIN_PATTERN = r"[0-9]{4,12}"  # not \d: it takes other scripts' digits, which the PIN pad cannot type
 FREE_ATTEMPTS = 5
 FIRST_LOCKOUT_SECONDS = 30
 MAX_LOCKOUT_SECONDS = 3600
 # scrypt cost: about 50 ms on a laptop, a few hundred on a Raspberry Pi, per guess.
 _N, _R, _P, _LENGTH = 2**14, 8, 1, 32
 LOCK_FILE = "staff-lock.json"
+_STAFF_HEADER = re.compile(r"\s*\[\s*staff\s*\]\s*(#.*)?")  # a comment may follow it
 
 
 def hash_pin(pin: str) -> str:
@@ -72,7 +73,7 @@ def with_pin_hash(config_text: str, stored: str) -> str:
     rest of the file, comments included, stays as the admin wrote it."""
     lines = config_text.splitlines()
     setting = f'pin_hash = "{stored}"'
-    header = next((index for index, line in enumerate(lines) if line.strip() == "[staff]"), None)
+    header = next((index for index, line in enumerate(lines) if _STAFF_HEADER.fullmatch(line)), None)
     if header is None:
         return config_text.rstrip("\n") + f"\n\n[staff]\n{setting}\n"
     end = next((index for index in range(header + 1, len(lines)) if lines[index].lstrip().startswith("[")),

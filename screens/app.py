@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -31,9 +32,11 @@ from kiosk.speech import Speaker
 from kiosk.station import Station
 from kiosk.strings import Strings, load_strings
 from kiosk.survey import Answer, Question, check_covers, load_survey
-from kiosk.systemd import notify
+from kiosk.systemd import notify, watchdog_interval
 from screens import textual_fixes
+from screens.base import TargetScreen
 from screens.staff_controls import STAFF_KEY, StaffControls
+from screens.themes import THEMES, initial_theme, register_themes
 from screens.welcome import LanguageScreen, WelcomeScreen
 
 if TYPE_CHECKING:
@@ -58,11 +61,14 @@ class KioskApp(StaffControls, App, inherit_bindings=False):
     BINDINGS = [*(Binding(key, "nothing", show=False, priority=True) for key in LOCKED_KEYS),
                 Binding(DEMO_EXIT_KEY, "leave_demo", show=False, priority=True),
                 Binding(STAFF_KEY, "staff_entry", show=False, priority=True),
-                Binding(SPEECH_KEY, "toggle_speech", show=False, priority=True)]
+                # Not a priority: a physical keyboard typing a phone number must get its "+".
+                Binding(SPEECH_KEY, "toggle_speech", show=False)]
 
     def __init__(self, config: KioskConfig, station: Station, strings: Strings, *,
                  clock: Callable[[], float] = time.monotonic, demo: bool = False, idle_tick: float = 1.0):
         super().__init__()
+        register_themes(self)
+        self.theme = config.theme or "dark"
         self.config = config
         self.station = station
         self.strings = strings
@@ -88,11 +94,17 @@ class KioskApp(StaffControls, App, inherit_bindings=False):
     # -- start-up ------------------------------------------------------------
 
     def on_mount(self) -> None:
+        if not self.is_headless:  # tests draw on no terminal: they get what the config says
+            self.theme = initial_theme(self.config.theme, os.environ.get("TERM", ""))
         self.push_screen(self._first_screen())
         self.call_after_refresh(self.first_screen_painted)
         self.set_interval(self.idle_tick, self.check_client_idle)
         self.set_interval(RETRY_SECONDS, self.retry_unsaved)
         self.set_interval(HOURS_CHECK_SECONDS, self.check_opening_hours)
+        if interval := watchdog_interval():
+            # Pinged from the UI's own event loop: a frozen screen stops the pings, and systemd
+            # restarts the kiosk.
+            self.set_interval(interval, lambda: notify("WATCHDOG=1"))
 
     def first_screen_painted(self) -> None:
         notify("READY=1")
@@ -115,6 +127,7 @@ class KioskApp(StaffControls, App, inherit_bindings=False):
                 self._replace_screens(RestingScreen("broken"))
 
     def on_unmount(self) -> None:
+        notify("STOPPING=1")
         self.station.stop()
 
     # -- input and idleness --------------------------------------------------
@@ -134,7 +147,7 @@ class KioskApp(StaffControls, App, inherit_bindings=False):
         Staff screens just close after the same time."""
         from screens.endings import IdleWarningScreen, RestingScreen, ThanksScreen
 
-        if isinstance(self.screen, (ThanksScreen, RestingScreen)):
+        if len(self.screen_stack) < 2 or isinstance(self.screen, (ThanksScreen, RestingScreen)):  # or closing
             return
         idle = self.clock() - self.last_input
         left = self.config.idle_seconds - idle
@@ -194,8 +207,9 @@ class KioskApp(StaffControls, App, inherit_bindings=False):
         """Open and close with the unit; never in the middle of a visit or of staff work."""
         from screens.endings import RestingScreen
 
-        resting = isinstance(self.screen, RestingScreen) and self.screen.reason == "closed"
-        if self.config.hours.is_open(datetime.now()) == resting and isinstance(self.screen, (WelcomeScreen, RestingScreen)):
+        closed = isinstance(self.screen, RestingScreen) and self.screen.reason == "closed"
+        waiting = isinstance(self.screen, WelcomeScreen) or closed
+        if waiting and self.config.hours.is_open(datetime.now()) == closed:
             self.show_welcome()
 
     def show_about(self) -> None:
@@ -230,6 +244,16 @@ class KioskApp(StaffControls, App, inherit_bindings=False):
     def toggle_bigger_text(self) -> None:
         self.bigger_text = not self.bigger_text
         self.run_worker(self.screen.recompose())
+
+    def set_theme_name(self, name: str) -> None:
+        """Switch to one of the kiosk's themes (kiosk.config.THEME_NAMES) at once. Screens are drawn
+        again: the marks they show (the tick of a chosen target, the caret) depend on the theme."""
+        if name not in THEMES:
+            raise ValueError(f"unknown theme {name!r}; known: {', '.join(THEMES)}")
+        self.theme = name
+        for screen in self.screen_stack:
+            if isinstance(screen, TargetScreen):
+                self.run_worker(screen.recompose())
 
     def _replace_screens(self, screen: Screen) -> None:
         """Drop every screen the last person saw (keyboards, warnings included), then show `screen`."""

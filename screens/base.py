@@ -13,6 +13,7 @@ from textual.widgets import Button
 
 from screens.bigtext import big_lines
 from screens.layout import BIG, CLIENT, Plan, TargetSize, header_lines, plan
+from screens.themes import glyphs
 from screens.widgets import MoreTarget, Prompt, Target, TargetGrid
 
 if TYPE_CHECKING:
@@ -30,6 +31,8 @@ class TargetScreen(Screen):
     TARGET = CLIENT  # the smallest a target may be on this screen
     BIG_TEXT = False  # whether the client's "bigger text" applies here
     _page = 0
+    _variant = 0  # which of the prompt's drawings is in use (large letters or not)
+    _prompt_plain = ""
     _speak_focus = True  # in speech mode, say each target the focus reaches
 
     app: KioskApp
@@ -87,7 +90,8 @@ class TargetScreen(Screen):
         texts = [Text.assemble((title, "bold"), body_part)]
         if self.BIG_TEXT and self.app.bigger_text:
             width = self.app.size.width - 2  # the prompt's padding
-            texts.insert(0, Text.assemble(("\n".join(big_lines(title, width)), "bold"), body_part))
+            lines = big_lines(title, width, half_blocks=glyphs(self.app).half_blocks)
+            texts.insert(0, Text.assemble(("\n".join(lines), "bold"), body_part))
         return texts
 
     def _target_sizes(self) -> list[TargetSize]:
@@ -142,6 +146,8 @@ class TargetScreen(Screen):
     def refresh_prompt(self) -> None:
         """Show a changed prompt (typed text, a countdown) without rebuilding the targets,
         unless it now needs another number of lines."""
+        if not self.is_mounted:  # not drawn yet: compose will draw the prompt as it is now
+            return
         text = self._prompt_texts()[self._variant]
         width = self.size.width
         if header_lines(text.plain, width) != header_lines(self._prompt_plain, width):

@@ -13,6 +13,7 @@ class ThanksScreen(ClientScreen):
     """Shown once the feedback is safe on disk (or, calmly, when it is not yet)."""
 
     AUTO_FOCUS = "#close"
+    _timer = None
 
     def __init__(self, *, reference: str | None, saved: bool):
         super().__init__()
@@ -32,8 +33,17 @@ class ThanksScreen(ClientScreen):
     def nav_end(self):
         return [Target(self.t("thanks.close"), id="close", classes="nav primary")]
 
-    def on_mount(self) -> None:
-        self.set_timer(self.app.config.thanks_seconds, self.app.show_welcome)
+    def on_screen_resume(self) -> None:
+        # Counted from when the thanks are in view again (after "what happens to my feedback?",
+        # say), and only ever taking away the thanks themselves.
+        super().on_screen_resume()
+        if self._timer:
+            self._timer.stop()
+        self._timer = self.set_timer(self.app.config.thanks_seconds, self._leave)
+
+    def _leave(self) -> None:
+        if self.app.screen is self:  # (is_current also counts a screen drawn under another)
+            self.app.show_welcome()
 
     def chosen(self, target: Target) -> None:
         self.app.show_welcome()

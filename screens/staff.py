@@ -11,10 +11,13 @@ import math
 
 from textual.binding import Binding
 
+from kiosk.languages import easy_variant
+from kiosk.pin import FREE_ATTEMPTS
 from kiosk.session import SELF
 from kiosk.staff import MODES, status_lines
 from screens.base import ClientScreen, TargetScreen
-from screens.layout import STAFF
+from screens.layout import STAFF, TargetSize, header_lines
+from screens.themes import glyphs
 from screens.widgets import Target
 
 PIN_DIGITS = "1234567890"
@@ -66,7 +69,7 @@ class PinScreen(StaffScreen):
         self.set_interval(1, self._count_down)
 
     def _count_down(self) -> None:
-        if self.app.pin_guard and self.app.pin_guard.locked_for():
+        if self.app.pin_guard:  # every second, also the one the lock-out ends in: the countdown goes
             self.refresh_prompt()
 
     def action_cancel(self) -> None:
@@ -108,7 +111,7 @@ class PinScreen(StaffScreen):
         if result.accepted:
             self.dismiss(True)
             return
-        left = max(5 - self.app.pin_guard.failures, 0)
+        left = max(FREE_ATTEMPTS - self.app.pin_guard.failures, 0)
         self.message = "" if result.locked_for else self.t("staff.pin.wrong", left=left)
         self.refresh_prompt()
 
@@ -122,6 +125,8 @@ class StaffPanel(StaffScreen):
     """Is feedback leaving the building? Status in plain words, refreshed live; the actions are
     a tap away (the status takes the room on a small screen)."""
 
+    TARGET = TargetSize(STAFF.columns, 4)  # labels of two lines
+
     def prompt(self):
         app = self.app
         lines = {line.key: f"{self.t('staff.status.' + line.key)}: {'! ' if line.trouble else ''}{self._words(line.value)}"
@@ -130,7 +135,18 @@ class StaffPanel(StaffScreen):
         if app.paused:
             text.insert(0, f"! {self.t('staff.status.paused')}")
         text.append(self.t("staff.panel.no_answers"))
-        return self.t("staff.panel.title"), "\n".join(text)
+        title = self.t("staff.panel.title")
+        return title, "\n".join(self._fitted(title, text))
+
+    def _fitted(self, title: str, lines: list[str]) -> list[str]:
+        """The lines as they are, or where they would not all fit above a row of keys (a long error,
+        a pause, on the kiosk's small screen), each cut to one line: the log has them whole."""
+        width, height = self.app.size
+        if header_lines("\n".join([title, *lines]), width) + self.TARGET.rows <= height:
+            return lines
+        room = max(width - 2, 8)  # the prompt's padding, as header_lines counts it
+        ellipsis = glyphs(self.app).ellipsis
+        return [line if len(line) <= room else f"{line[:room - len(ellipsis)]}{ellipsis}" for line in lines]
 
     def _words(self, value: str) -> str:
         return self.t(f"staff.answer.{value}") if value in ("yes", "no") else value
@@ -145,6 +161,9 @@ class StaffPanel(StaffScreen):
     def on_mount(self) -> None:
         self.set_interval(REFRESH_SECONDS, self.refresh_prompt)
 
+    def on_screen_resume(self) -> None:
+        self.refresh_prompt()  # back from the actions: a pause shows at once
+
     def chosen(self, target: Target) -> None:
         if target.id == "close":
             self.app.show_welcome()
@@ -156,6 +175,8 @@ class StaffPanel(StaffScreen):
 
 class StaffActions(StaffScreen):
     """Sync now, test the connection, pause, restart; leave to the shell and power only where allowed."""
+
+    TARGET = TargetSize(16, 4)  # labels of two lines of up to 12 characters
 
     def __init__(self) -> None:
         super().__init__()
@@ -189,6 +210,8 @@ class StaffActions(StaffScreen):
 class AssistedModeScreen(StaffScreen):
     """Who answers the next response: the client alone, or with help. Dismisses with the mode."""
 
+    TARGET = TargetSize(16, 6)  # the modes' labels wrap to four lines of 12 characters
+
     def prompt(self):
         return self.t("staff.mode.title"), ""
 
@@ -207,12 +230,13 @@ class AssistedModeScreen(StaffScreen):
 
 
 class HandOverScreen(ClientScreen):
-    """Staff hand the kiosk to the client: in easy words, they can answer in private."""
+    """Staff hand the kiosk to the client: in easy language, they can answer in private."""
 
     AUTO_FOCUS = "#start"
 
     def prompt(self):
-        return self.t("handover.title"), self.t("handover.body")
+        easy = easy_variant(self.app.language) or self.app.language  # selkosuomi for Finnish; English is as it is
+        return self.app.strings("handover.title", easy), self.app.strings("handover.body", easy)
 
     def nav_end(self):
         return [Target(self.t("welcome.start"), id="start", classes="nav primary")]

@@ -1,8 +1,8 @@
 """The app's staff side: the way in, the panel's actions, pausing, and assisted feedback.
 
 The way in is one that clients do not hit by chance and that works on a touchscreen
-alone: five taps within three seconds in the top left corner (where the prompt is,
-never a target), or F12 on a keyboard. Either opens the PIN pad.
+alone: five taps within three seconds in the top left corner (where the prompt is; a tap
+on a target there is the client's, not counted), or F12 on a keyboard. Either opens the PIN pad.
 """
 
 from __future__ import annotations
@@ -11,9 +11,11 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 from textual import events
+from textual.errors import NoWidget
 
 from kiosk.pin import PinGuard
 from kiosk.session import SELF
+from screens.widgets import Target
 
 if TYPE_CHECKING:
     from screens.app import KioskApp
@@ -45,7 +47,7 @@ class StaffControls:
         return self._pin_guard
 
     def count_corner_tap(self: KioskApp, event: events.MouseDown) -> None:
-        if event.screen_x >= CORNER_COLUMNS or event.screen_y >= CORNER_ROWS:
+        if event.screen_x >= CORNER_COLUMNS or event.screen_y >= CORNER_ROWS or self._on_target(event):
             self._corner_taps.clear()
             return
         self._corner_taps.append(self.clock())
@@ -53,6 +55,15 @@ class StaffControls:
         if len(taps) == CORNER_TAPS and taps[-1] - taps[0] <= CORNER_SECONDS:
             taps.clear()
             self.action_staff_entry()
+
+    def _on_target(self: KioskApp, event: events.MouseDown) -> bool:
+        """Some screens put a target in the corner (an opened key group, where the prompt hides):
+        a tap on it is the client's."""
+        try:
+            widget, _ = self.get_widget_at(event.screen_x, event.screen_y)
+        except NoWidget:
+            return False
+        return isinstance(widget, Target)
 
     def action_staff_entry(self: KioskApp) -> None:
         from screens.staff import PinScreen

@@ -1,0 +1,587 @@
+"""The staff side, driven as staff drive it: the way in (corner taps or F12), the PIN pad, the
+panel and its actions, assisted feedback, pausing; all without ever seeing a client's answers."""
+
+from __future__ import annotations
+
+import errno
+import functools
+import logging
+from dataclasses import replace
+
+import pytest
+
+import kiosk.staff
+from kiosk.config import SyncConfig
+from kiosk.outbox import Outbox
+from kiosk.pin import PinGuard
+from kiosk.staff import EXIT_RESTART, EXIT_TO_SHELL
+from screens.endings import RestingScreen, ThanksScreen
+from screens.keyboard import KeyboardScreen
+from screens.question import ChoiceScreen, FreeTextScreen
+from screens.staff import AssistedModeScreen, HandOverScreen, PinScreen, StaffActions, StaffPanel
+from screens.welcome import WelcomeScreen
+from tests.pilot import assert_targets_big_enough, build, settle, shown, tap_on, target, visible_targets
+from tests.staff_pilot import (PIN, WRONG_PIN, WallClock, assert_staff_screen_whole, corner_taps, finger_tap,
+                               open_panel, type_pin, with_pin)
+
+ASSISTED_MODES = ["staff-help", "relative-help", "on-behalf", "interpreter"]
+
+
+@pytest.fixture
+def staffed(config):
+    """A kiosk with a staff PIN, no minimum time between two responses, and no reply question."""
+    return replace(with_pin(config), min_interval=0, reply=None)
+
+
+@pytest.fixture
+def closed_port_sync():
+    """Sync settings for a receiver that is not there: every attempt fails at once."""
+    return SyncConfig(server="http://127.0.0.1:9", token="t", allow_insecure_http=True, retry_min_seconds=60)
+
+
+@pytest.fixture
+def wall(monkeypatch) -> WallClock:
+    """The app's PIN guard on a wall clock the test moves."""
+    clock = WallClock()
+    monkeypatch.setattr("screens.staff_controls.PinGuard", functools.partial(PinGuard, clock=clock))
+    return clock
+
+
+async def quick_visit(pilot, face: int = 4) -> None:
+    """A headline answer, then Skip and Skip: a finished response."""
+    await tap_on(pilot, id="start")
+    await tap_on(pilot, value=face)
+    await tap_on(pilot, id="skip")
+    await tap_on(pilot, id="skip")
+    assert isinstance(pilot.app.screen, ThanksScreen)
+    await tap_on(pilot, id="close")
+
+
+async def choose_mode(pilot, mode: str) -> None:
+    """From anywhere: into the panel, Assisted feedback, the mode: the hand-over screen."""
+    await open_panel(pilot)
+    await tap_on(pilot, value="assisted")
+    assert isinstance(pilot.app.screen, AssistedModeScreen)
+    await tap_on(pilot, value=mode)
+    assert isinstance(pilot.app.screen, HandOverScreen)
+
+
+# -- the way in ---------------------------------------------------------------------------
+
+
+async def test_five_taps_in_the_top_left_corner_open_the_pin_pad(staffed, clock):
+    app = build(staffed, clock)
+    async with app.run_test(size=(50, 15)) as pilot:
+        await settle(pilot)
+        await corner_taps(pilot, 5, clock=clock, every=0.5)
+        assert isinstance(app.screen, PinScreen)
+        assert_staff_screen_whole(app)
+
+
+@pytest.mark.parametrize("taps, every", [(4, 0.5), (5, 0.8)], ids=["four taps", "five over 3.2 s"])
+async def test_fewer_or_slower_corner_taps_do_not_open_it(staffed, clock, taps, every):
+    app = build(staffed, clock)
+    async with app.run_test(size=(50, 15)) as pilot:
+        await settle(pilot)
+        await corner_taps(pilot, taps, clock=clock, every=every)
+        assert isinstance(app.screen, WelcomeScreen)
+
+
+async def test_taps_elsewhere_do_not_count(staffed, clock):
+    app = build(staffed, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await corner_taps(pilot, 5, at=(8, 1))  # just right of the corner
+        await corner_taps(pilot, 5, at=(1, 3))  # just below it
+        assert isinstance(app.screen, WelcomeScreen)
+        await corner_taps(pilot, 4)
+        await finger_tap(pilot, 40, 0)  # a tap elsewhere starts the count again
+        await corner_taps(pilot, 1)
+        assert isinstance(app.screen, WelcomeScreen)
+
+
+async def test_f12_and_the_right_pin_open_the_panel(staffed):
+    app = build(staffed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f12")
+        await settle(pilot)
+        assert isinstance(app.screen, PinScreen)
+        await type_pin(pilot, PIN)  # by keys; by taps in test_a_pin_never_reaches_the_log
+        assert isinstance(app.screen, StaffPanel)
+        assert_staff_screen_whole(app)
+
+
+async def test_cancel_and_escape_return_to_where_the_client_was(staffed):
+    app = build(staffed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await tap_on(pilot, id="start")
+        await tap_on(pilot, value=2)
+        for leave in ("escape", "cancel"):
+            await pilot.press("f12")
+            await settle(pilot)
+            await pilot.press("1", "2")
+            if leave == "escape":
+                await pilot.press("escape")
+                await settle(pilot)
+            else:
+                await tap_on(pilot, id="cancel")
+            assert isinstance(app.screen, ChoiceScreen)
+            assert "Pitkä odotusaika" in shown(app)  # the topics of the answer given
+        await tap_on(pilot, id="back")
+        assert target(app, value=2).has_class("-selected")
+
+
+async def test_without_a_pin_set_the_pad_says_how_to_set_one(config):
+    app = build(config)
+    async with app.run_test(size=(50, 15)) as pilot:
+        await settle(pilot)
+        await pilot.press("f12")
+        await settle(pilot)
+        assert "kiosk set-pin" in shown(app)
+        assert [t.id for t in visible_targets(app)] == ["cancel"]
+        await pilot.press(*"0000", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, PinScreen)
+
+
+# -- wrong PINs ----------------------------------------------------------------------------
+
+
+async def test_wrong_pins_count_down_the_tries_then_lock_with_a_countdown(staffed, wall):
+    app = build(staffed)
+    async with app.run_test(size=(50, 15)) as pilot:
+        await settle(pilot)
+        await pilot.press("f12")
+        await settle(pilot)
+        for left in (4, 3, 2, 1):
+            await type_pin(pilot, WRONG_PIN)
+            assert f"Yrityksiä ennen lukitusta: {left}" in shown(app)
+        await type_pin(pilot, WRONG_PIN)
+        assert "Odota 30 s" in shown(app)
+        assert_staff_screen_whole(app)
+        await type_pin(pilot, PIN)  # the right PIN, while locked
+        assert isinstance(app.screen, PinScreen)
+        wall.now += 12
+        await pilot.pause(1.2)  # the countdown ticks each second
+        assert "Odota 18 s" in shown(app)
+        wall.now += 18
+        await type_pin(pilot, WRONG_PIN)  # the sixth: a longer wait
+        assert "Odota 60 s" in shown(app)
+        wall.now += 60
+        await type_pin(pilot, PIN)
+        assert isinstance(app.screen, StaffPanel)
+
+
+async def test_the_countdown_goes_once_the_lock_is_over(staffed, wall):
+    app = build(staffed)
+    async with app.run_test(size=(50, 15)) as pilot:
+        await settle(pilot)
+        await pilot.press("f12")
+        await settle(pilot)
+        for _ in range(4):  # typed on the pad in the test above
+            app.pin_guard.try_pin(WRONG_PIN)
+        await type_pin(pilot, WRONG_PIN)
+        assert "Odota 30 s" in shown(app)
+        wall.now += 31
+        await pilot.pause(1.2)
+        assert "Odota" not in shown(app)
+
+
+async def test_a_pin_never_reaches_the_log(staffed, caplog):
+    caplog.set_level(logging.DEBUG)
+    app = build(staffed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f12")
+        await settle(pilot)
+        await type_pin(pilot, WRONG_PIN)
+        await type_pin(pilot, PIN, by="taps")
+        assert isinstance(app.screen, StaffPanel)
+    assert any("wrong staff PIN" in record.getMessage() for record in caplog.records)  # the log was captured
+    for record in caplog.records:
+        assert PIN not in record.getMessage() and WRONG_PIN not in record.getMessage()
+
+
+# -- assisted feedback -----------------------------------------------------------------------
+
+
+async def test_each_assisted_mode_goes_with_the_next_response_only(staffed, opened):
+    app = build(staffed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for mode in ASSISTED_MODES:
+            await choose_mode(pilot, mode)
+            assert "Hoitaja ei näe vastauksiasi" in shown(app)  # in easy language: selkosuomi
+            assert_targets_big_enough(app)
+            await quick_visit(pilot)
+        await quick_visit(pilot)
+    assert [response["mode"] for response in opened(staffed)] == [*ASSISTED_MODES, "self"]
+
+
+async def test_an_abandoned_assisted_visit_keeps_its_mode_and_the_next_is_self(staffed, clock, opened):
+    app = build(staffed, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await choose_mode(pilot, "interpreter")
+        await tap_on(pilot, id="start")
+        await tap_on(pilot, value=2)
+        clock.advance(staffed.idle_seconds + 1)  # the client walks away
+        await pilot.pause(0.2)
+        await settle(pilot)
+        assert isinstance(app.screen, WelcomeScreen)
+        await quick_visit(pilot)
+    partial, after = opened(staffed)
+    assert partial["flags"]["partial"] and partial["mode"] == "interpreter"
+    assert after["mode"] == "self"
+
+
+async def test_a_hand_over_left_untouched_goes_back_to_the_welcome_in_self_mode(staffed, clock, opened):
+    app = build(staffed, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await choose_mode(pilot, "staff-help")
+        clock.advance(staffed.idle_seconds + 1)
+        await pilot.pause(0.2)
+        await settle(pilot)
+        assert isinstance(app.screen, WelcomeScreen)
+        await quick_visit(pilot)
+    [response] = opened(staffed)
+    assert response["mode"] == "self"
+
+
+async def to_keyboard(pilot) -> None:
+    await tap_on(pilot, id="start")
+    await tap_on(pilot, value=4)
+    await tap_on(pilot, id="skip")
+    assert isinstance(pilot.app.screen, FreeTextScreen)
+    await tap_on(pilot, id="write")
+    assert isinstance(pilot.app.screen, KeyboardScreen)
+
+
+async def test_in_assisted_mode_a_physical_keyboard_types_the_free_text(staffed, opened):
+    app = build(staffed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await choose_mode(pilot, "interpreter")
+        await to_keyboard(pilot)
+        await pilot.press(*"jono", "space", *"olu", "backspace", "i", "space", "plus", "1")
+        await settle(pilot)
+        assert "jono oli +1▏" in shown(app)
+        assert not app.speech_mode  # the + was typed, not taken as the speech key
+        await tap_on(pilot, id="done")
+    [response] = opened(staffed)
+    assert response["answers"]["more"] == "jono oli +1" and response["mode"] == "interpreter"
+
+
+async def test_without_assistance_a_physical_keyboard_does_not_type(staffed):
+    app = build(staffed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await to_keyboard(pilot)
+        await pilot.press(*"jono")
+        await settle(pilot)
+        assert "jono" not in shown(app)
+        assert isinstance(app.screen, KeyboardScreen)
+
+
+# -- the panel's figures ----------------------------------------------------------------------
+
+
+async def test_the_panel_counts_the_queue_and_shows_no_answer(staffed, opened):
+    secret = "salakirjoitus"
+    app = build(staffed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await quick_visit(pilot)
+        await tap_on(pilot, id="start")
+        await tap_on(pilot, value=5)
+        await tap_on(pilot, id="skip")
+        app.screen._typed(secret)  # as if typed (the keyboard's own path is in test_flow)
+        await settle(pilot)
+        await tap_on(pilot, id="close")
+        await open_panel(pilot)
+        assert len(app.station.recorder.outbox) == 2
+        text = shown(app)
+        assert "Lähettämättä: 2 " in text and "Viimeisin virhe: -" in text
+        assert "Laite: lobby-1 / kalevi" in text and "Kysely: visit-feedback 1" in text
+        seen = [text]
+        await tap_on(pilot, value="actions")
+        seen.append(shown(app))
+        await tap_on(pilot, id="back")
+        await tap_on(pilot, value="assisted")
+        seen.append(shown(app))
+    assert all(secret not in words for words in seen)  # on no staff screen
+    assert opened(staffed)[1]["answers"]["more"] == secret  # it was given, and sealed
+
+
+async def test_the_panel_shows_a_sync_error_live(staffed, closed_port_sync, monkeypatch):
+    monkeypatch.setattr("screens.staff.REFRESH_SECONDS", 0.1)
+    app = build(replace(staffed, sync=closed_port_sync))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await open_panel(pilot)
+        await settle(pilot)
+        for _ in range(50):  # the uploader's first round, in its own thread
+            if app.station.uploader and app.station.uploader.state.snapshot().last_error:
+                break
+            await pilot.pause(0.1)
+        await pilot.pause(0.3)
+        error = app.station.uploader.state.snapshot().last_error
+        assert "cannot connect" in error
+        assert f"Viimeisin virhe: ! {error[:40]}" in shown(app)
+        app.station.uploader.state.update(auth_error="the receiver refused the token (401)")
+        await pilot.pause(0.3)
+        assert "Viimeisin virhe: ! the receiver refused the token (401)" in shown(app)
+
+
+# -- actions --------------------------------------------------------------------------------
+
+
+async def open_actions(pilot) -> None:
+    await open_panel(pilot)
+    await tap_on(pilot, value="actions")
+    assert isinstance(pilot.app.screen, StaffActions)
+
+
+async def test_without_sync_the_actions_say_the_kiosk_is_not_enrolled(staffed):
+    app = build(staffed)
+    async with app.run_test(size=(50, 15)) as pilot:
+        await settle(pilot)
+        await open_actions(pilot)
+        for action in ("sync_now", "test"):
+            app.screen.show_result("")
+            await settle(pilot)
+            await tap_on(pilot, value=action)
+            assert "Laitetta ei ole liitetty palautejärjestelmään" in shown(app)
+            assert_staff_screen_whole(app)
+
+
+async def test_the_connection_test_says_why_it_failed(staffed, closed_port_sync):
+    app = build(replace(staffed, sync=closed_port_sync))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await open_actions(pilot)
+        await tap_on(pilot, value="test")
+        assert "Yhteys ei toimi: /v1/health: cannot connect" in shown(app)
+        await tap_on(pilot, value="sync_now")
+        assert "Lähetys aloitettu." in shown(app)
+
+
+async def test_pause_rests_the_kiosk_through_a_restart_until_resumed(staffed, clock, opened):
+    app = build(staffed, clock)
+    async with app.run_test(size=(50, 15)) as pilot:
+        await settle(pilot)
+        await open_actions(pilot)
+        await tap_on(pilot, value="pause")
+        assert target(app, value="resume")
+        await tap_on(pilot, id="back")
+        assert "Käyttö keskeytetty" in shown(app)
+        await tap_on(pilot, id="close")
+        assert isinstance(app.screen, RestingScreen)
+        assert "ei ole nyt käytössä" in shown(app)
+        assert not visible_targets(app)
+
+    app = build(staffed, clock)  # the next start, on the same data folder
+    async with app.run_test(size=(50, 15)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, RestingScreen)
+        assert not visible_targets(app)
+        await corner_taps(pilot, 5)  # staff can still come in
+        await type_pin(pilot, PIN)
+        await tap_on(pilot, value="actions")
+        await tap_on(pilot, value="resume")
+        await tap_on(pilot, id="back")
+        await tap_on(pilot, id="close")
+        assert isinstance(app.screen, WelcomeScreen)
+        await quick_visit(pilot)
+    assert len(opened(staffed)) == 1
+
+
+async def test_restart_ends_the_app_with_the_status_systemd_restarts_on(staffed):
+    app = build(staffed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await open_actions(pilot)
+        await tap_on(pilot, value="restart")
+        await settle(pilot)
+    assert app.return_code == EXIT_RESTART
+
+
+async def test_shell_and_power_are_offered_only_where_the_config_allows(staffed):
+    app = build(staffed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await open_actions(pilot)
+        offered = {t.value for t in visible_targets(app)}
+        assert offered == {"sync_now", "test", "pause", "restart", None}  # None: Back
+
+
+async def test_power_actions_go_through_the_command_runner(staffed, monkeypatch):
+    asked = []
+
+    def power(what):  # never the real one: it would shut this machine down
+        asked.append(what)
+        return f"{what}: Access denied"
+
+    monkeypatch.setattr(kiosk.staff, "power", power)
+    app = build(with_pin(staffed, allow_power=True))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await open_actions(pilot)
+        assert_staff_screen_whole(app)
+        for action in ("poweroff", "reboot"):
+            await tap_on(pilot, value=action)
+            assert f"Ei onnistunut: {action}: Access denied" in shown(app)
+        assert asked == ["poweroff", "reboot"]
+
+
+async def test_leave_to_the_shell_where_allowed(staffed):
+    app = build(with_pin(staffed, allow_shell=True))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await open_actions(pilot)
+        await tap_on(pilot, value="shell")
+        await settle(pilot)
+    assert app.return_code == EXIT_TO_SHELL
+
+
+def test_power_runs_systemctl_and_reports_its_error():
+    calls = []
+
+    def run(command, **options):
+        calls.append(command)
+        return kiosk.staff.subprocess.CompletedProcess(command, 1, "", "Interactive authentication required.\n")
+
+    assert kiosk.staff.power("reboot", run=run) == "Interactive authentication required."
+    [command] = calls
+    assert command[0] == "systemctl" and command[-1] == "reboot"
+
+
+# -- leaving by themselves --------------------------------------------------------------------
+
+
+async def test_staff_screens_leave_by_themselves_after_the_idle_time(staffed, clock):
+    app = build(staffed, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for where in ("pin", "actions"):  # the PIN pad alone; the panel and its actions above it
+            if where == "pin":
+                await pilot.press("f12")
+            else:
+                await open_panel(pilot)
+                await tap_on(pilot, value=where)
+            await settle(pilot)
+            clock.advance(staffed.idle_seconds - 1)
+            await pilot.pause(0.2)
+            assert getattr(app.screen, "STAFF_ONLY", False), where  # no warning for staff
+            clock.advance(2)
+            await pilot.pause(0.2)
+            await settle(pilot)
+            assert isinstance(app.screen, WelcomeScreen), where
+            assert len(app.screen_stack) == 2
+
+
+async def test_a_kiosk_that_cannot_seal_still_lets_staff_look(staffed, tmp_path):
+    broken = tmp_path / "broken.pub.pem"
+    broken.write_text("-----BEGIN PUBLIC KEY-----\nbm90IGEga2V5\n-----END PUBLIC KEY-----\n")
+    app = build(replace(staffed, public_key=broken))
+    async with app.run_test(size=(50, 15)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, RestingScreen)
+        await open_panel(pilot)
+        assert "Avain: ! -" in shown(app)
+        await tap_on(pilot, id="close")
+        assert isinstance(app.screen, RestingScreen)
+
+
+async def test_a_queue_held_by_another_process_shows_on_the_panel(staffed):
+    with Outbox(staffed.outbox_dir):  # say, a `kiosk sync --once` left running
+        app = build(staffed)
+        async with app.run_test(size=(50, 15)) as pilot:
+            await settle(pilot)
+            assert isinstance(app.screen, RestingScreen)
+            await open_panel(pilot)
+            assert "Viimeisin virhe: ! " in shown(app) and "outbox" in shown(app)
+            assert_staff_screen_whole(app)
+
+
+async def test_the_thanks_screen_does_not_take_the_pin_pad_away(staffed):
+    app = build(replace(staffed, thanks_seconds=0.5))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await tap_on(pilot, id="start")
+        await tap_on(pilot, value=4)
+        await tap_on(pilot, id="skip")
+        await tap_on(pilot, id="skip")
+        await pilot.press("f12", "2", "4")
+        await pilot.pause(1)
+        await settle(pilot)
+        assert isinstance(app.screen, PinScreen)
+
+
+# -- every staff screen whole, on the kiosk's panel and a larger screen ------------------------
+
+
+@pytest.mark.parametrize("size", [(80, 24), (50, 15)], ids=lambda size: f"{size[0]}x{size[1]}")
+async def test_each_staff_screen_shows_whole(staffed, wall, monkeypatch, size):
+    def disk_full(self, envelope):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    app = build(with_pin(staffed, allow_shell=True, allow_power=size == (80, 24)))
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr(Outbox, "append", disk_full)
+        await quick_visit(pilot)  # a write error for the panel to show
+        await pilot.press("f12")
+        await settle(pilot)
+        await pilot.press(*"13579")
+        await settle(pilot)
+        assert_staff_screen_whole(app)
+        for _ in range(4):
+            app.pin_guard.try_pin(WRONG_PIN)
+        await type_pin(pilot, WRONG_PIN)
+        assert "Odota 30 s" in shown(app)
+        assert_staff_screen_whole(app)  # locked, with its countdown
+        wall.now += 3600
+        await type_pin(pilot, PIN)
+        assert "Lähettämättä: ! 1 " in shown(app)  # held in memory: counted, and marked
+        assert "Viimeisin virhe: ! No space left on device" in shown(app)
+        assert_staff_screen_whole(app)
+        await tap_on(pilot, value="actions")
+        await tap_on(pilot, value="test")
+        assert_staff_screen_whole(app)
+        await tap_on(pilot, value="pause")
+        await tap_on(pilot, id="back")
+        assert isinstance(app.screen, StaffPanel)
+        assert "Käyttö keskeytetty" in shown(app) and "No space left" in shown(app)
+        assert_staff_screen_whole(app)
+        await tap_on(pilot, value="assisted")
+        assert_staff_screen_whole(app)
+        await tap_on(pilot, value="on-behalf")
+        assert_targets_big_enough(app)
+
+
+async def test_the_power_actions_show_whole_on_the_kiosk_panel(staffed):
+    app = build(with_pin(staffed, allow_shell=True, allow_power=True))
+    async with app.run_test(size=(50, 15)) as pilot:
+        await settle(pilot)
+        await open_actions(pilot)
+        await tap_on(pilot, value="test")
+        assert_staff_screen_whole(app)
+
+
+async def test_a_tap_on_a_target_in_the_corner_is_not_counted(staffed):
+    """An opened key group hides the prompt: its first key sits in the corner."""
+    app = build(staffed)
+    async with app.run_test(size=(50, 15)) as pilot:
+        await settle(pilot)
+        await tap_on(pilot, id="start")
+        await tap_on(pilot, value=4)
+        await tap_on(pilot, id="skip")
+        await tap_on(pilot, id="write")
+        await tap_on(pilot, label="a b c d e f g h")
+        await corner_taps(pilot, 5)  # the first types "a" and closes the group; four more on no target
+        assert isinstance(app.screen, KeyboardScreen)
+        assert "a▏" in shown(app)
