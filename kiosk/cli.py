@@ -9,6 +9,7 @@ need them, so `kiosk run` reaches its first screen quickly.
 from __future__ import annotations
 
 import argparse
+import gc
 import getpass
 import json
 import os
@@ -135,6 +136,10 @@ def _run(args: argparse.Namespace) -> int:
 
 def _start(config: KioskConfig, *, demo: bool = False) -> int:
     from kiosk.logs import setup_logging
+
+    # Start-up makes objects that live as long as the app: collecting garbage among them is
+    # wasted work. Collection resumes once the first screen is painted (screens/app.py).
+    gc.disable()
 
     _check_public_key_file(config)
     from screens.app import make_app

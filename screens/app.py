@@ -109,11 +109,13 @@ class KioskApp(StaffControls, App, inherit_bindings=False):
     def first_screen_painted(self) -> None:
         notify("READY=1")
         # What start-up made lives as long as the app: keep it out of every later full
-        # garbage collection. Then collect less often than Python's default (every 700
-        # allocations): each screen allocates thousands of objects, and a full collection
-        # between two taps was a fifth of a second's pause (bench/transitions.py).
+        # garbage collection, and turn collection back on (`kiosk run` starts without it).
+        # Collect less often than Python's default (every 700 allocations): each screen
+        # allocates thousands of objects, and a full collection between two taps was a
+        # fifth of a second's pause (bench/transitions.py).
         gc.freeze()
         gc.set_threshold(*GC_THRESHOLDS)
+        gc.enable()
         # Sealing, storage and sending start after the first paint, so the welcome shows at once.
         self.run_worker(self.station.start, name="start", thread=True, exit_on_error=False)
 
