@@ -67,9 +67,9 @@ class KioskApp(StaffControls, App, inherit_bindings=False):
     def __init__(self, config: KioskConfig, station: Station, strings: Strings, *,
                  clock: Callable[[], float] = time.monotonic, demo: bool = False, idle_tick: float = 1.0):
         super().__init__()
-        register_themes(self)
-        self.theme = config.theme or "dark"
         self.config = config
+        register_themes(self)
+        self.theme = self.staff_theme() or config.theme or "dark"
         self.station = station
         self.strings = strings
         self.clock = clock
@@ -95,7 +95,7 @@ class KioskApp(StaffControls, App, inherit_bindings=False):
 
     def on_mount(self) -> None:
         if not self.is_headless:  # tests draw on no terminal: they get what the config says
-            self.theme = initial_theme(self.config.theme, os.environ.get("TERM", ""))
+            self.theme = initial_theme(self.staff_theme() or self.config.theme, os.environ.get("TERM", ""))
         self.push_screen(self._first_screen())
         self.call_after_refresh(self.first_screen_painted)
         self.set_interval(self.idle_tick, self.check_client_idle)

@@ -11,6 +11,7 @@ import math
 
 from textual.binding import Binding
 
+from kiosk.config import THEME_NAMES
 from kiosk.languages import easy_variant
 from kiosk.pin import FREE_ATTEMPTS
 from kiosk.session import SELF
@@ -186,7 +187,7 @@ class StaffActions(StaffScreen):
         return self.t("staff.panel.title"), self.result
 
     def choices(self):
-        actions = ["sync_now", "test", "resume" if self.app.paused else "pause", "restart"]
+        actions = ["sync_now", "test", "resume" if self.app.paused else "pause", "theme", "restart"]
         if self.app.config.staff.allow_shell:
             actions.append("shell")
         if self.app.config.staff.allow_power:
@@ -218,6 +219,29 @@ class AssistedModeScreen(StaffScreen):
     def choices(self):
         return [Target(self.t(f"staff.mode.{mode}"), mode, selected=mode == SELF, classes="choice")
                 for mode in MODES]
+
+    def nav_start(self):
+        return self.back_target()
+
+    def go_back(self) -> None:
+        self.dismiss(None)
+
+    def chosen(self, target: Target) -> None:
+        self.dismiss(target.value)
+
+
+class ThemeScreen(StaffScreen):
+    """The kiosk's look, for everyone: dark, light, high contrast or the console's. Dismisses
+    with the theme's name."""
+
+    TARGET = TargetSize(16, 4)  # labels of two lines
+
+    def prompt(self):
+        return self.t("staff.theme.title"), ""
+
+    def choices(self):
+        return [Target(self.t(f"staff.theme.{name}"), name, selected=name == self.app.theme, classes="choice")
+                for name in THEME_NAMES]
 
     def nav_start(self):
         return self.back_target()

@@ -7,12 +7,14 @@ on a target there is the client's, not counted), or F12 on a keyboard. Either op
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from typing import TYPE_CHECKING
 
 from textual import events
 from textual.errors import NoWidget
 
+from kiosk.config import THEME_NAMES
 from kiosk.pin import PinGuard
 from kiosk.session import SELF
 from screens.widgets import Target
@@ -21,10 +23,13 @@ if TYPE_CHECKING:
     from screens.app import KioskApp
     from screens.staff import StaffActions
 
+log = logging.getLogger(__name__)
+
 STAFF_KEY = "f12"
 CORNER_COLUMNS, CORNER_ROWS = 8, 3
 CORNER_TAPS, CORNER_SECONDS = 5, 3.0
 PAUSED_FILE = "paused"
+THEME_FILE = "theme"  # the theme staff chose in the panel: it outlives restarts, and wins over the config's
 
 
 class StaffControls:
@@ -84,6 +89,10 @@ class StaffControls:
             from screens.staff import AssistedModeScreen
 
             self.push_screen(AssistedModeScreen(), self._mode_chosen)
+        elif action == "theme":
+            from screens.staff import ThemeScreen
+
+            self.push_screen(ThemeScreen(), self._theme_chosen)
         elif action in ("sync_now", "test") and uploader is None:
             panel.show_result(self.t("staff.result.no_sync"))
         elif action == "sync_now":
@@ -127,6 +136,24 @@ class StaffControls:
             marker.touch()
         else:
             marker.unlink(missing_ok=True)
+
+    def staff_theme(self: KioskApp) -> str | None:
+        """The theme staff last chose in the panel, if any."""
+        try:
+            name = (self.config.data_dir / THEME_FILE).read_text().strip()
+        except OSError:
+            return None
+        return name if name in THEME_NAMES else None
+
+    def _theme_chosen(self: KioskApp, name: str | None) -> None:
+        if name is None:
+            return
+        self.set_theme_name(name)
+        try:
+            self.config.data_dir.mkdir(parents=True, exist_ok=True)
+            (self.config.data_dir / THEME_FILE).write_text(name)
+        except OSError as error:  # the look changed all the same; it lasts until a restart
+            log.warning("the theme staff chose is not kept: %s", error)
 
     def _mode_chosen(self: KioskApp, mode: str | None) -> None:
         if mode is None:

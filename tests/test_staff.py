@@ -18,7 +18,7 @@ from kiosk.staff import EXIT_RESTART, EXIT_TO_SHELL
 from screens.endings import RestingScreen, ThanksScreen
 from screens.keyboard import KeyboardScreen
 from screens.question import ChoiceScreen, FreeTextScreen
-from screens.staff import AssistedModeScreen, HandOverScreen, PinScreen, StaffActions, StaffPanel
+from screens.staff import AssistedModeScreen, HandOverScreen, PinScreen, StaffActions, StaffPanel, ThemeScreen
 from screens.welcome import WelcomeScreen
 from tests.pilot import assert_targets_big_enough, build, settle, shown, tap_on, target, visible_targets
 from tests.staff_pilot import (PIN, WRONG_PIN, WallClock, assert_staff_screen_whole, corner_taps, finger_tap,
@@ -339,6 +339,15 @@ async def test_the_panel_shows_a_sync_error_live(staffed, closed_port_sync, monk
 # -- actions --------------------------------------------------------------------------------
 
 
+async def tab_to_and_enter(pilot, value: str) -> None:
+    for _ in range(12):
+        if getattr(pilot.app.focused, "value", None) == value:
+            break
+        await pilot.press("tab")
+    await pilot.press("enter")
+    await settle(pilot)
+
+
 async def open_actions(pilot) -> None:
     await open_panel(pilot)
     await tap_on(pilot, value="actions")
@@ -399,6 +408,34 @@ async def test_pause_rests_the_kiosk_through_a_restart_until_resumed(staffed, cl
     assert len(opened(staffed)) == 1
 
 
+async def test_staff_choose_the_look_and_it_lasts_through_a_restart(staffed):
+    app = build(staffed)
+    async with app.run_test(size=(50, 15)) as pilot:
+        await settle(pilot)
+        await open_actions(pilot)
+        await tap_on(pilot, value="theme")
+        assert isinstance(app.screen, ThemeScreen)
+        assert target(app, value="dark").has_class("-selected")
+        assert_staff_screen_whole(app)
+        await tap_on(pilot, value="high-contrast")
+        assert isinstance(app.screen, StaffActions) and app.theme == "high-contrast"
+        assert app.screen.styles.background.hex == "#000000"
+        await tap_on(pilot, value="theme")
+        await tap_on(pilot, id="back")  # changes nothing
+        assert isinstance(app.screen, StaffActions) and app.theme == "high-contrast"
+
+    app = build(staffed)  # the next start, on the same data folder
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.theme == "high-contrast"
+        await open_actions(pilot)
+        await tab_to_and_enter(pilot, "theme")  # by keyboard this time
+        assert isinstance(app.screen, ThemeScreen)
+        await tab_to_and_enter(pilot, "light")
+        assert app.theme == "light"
+    assert build(staffed).theme == "light"
+
+
 async def test_restart_ends_the_app_with_the_status_systemd_restarts_on(staffed):
     app = build(staffed)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -415,7 +452,7 @@ async def test_shell_and_power_are_offered_only_where_the_config_allows(staffed)
         await settle(pilot)
         await open_actions(pilot)
         offered = {t.value for t in visible_targets(app)}
-        assert offered == {"sync_now", "test", "pause", "restart", None}  # None: Back
+        assert offered == {"sync_now", "test", "pause", "theme", "restart", None}  # None: Back
 
 
 async def test_power_actions_go_through_the_command_runner(staffed, monkeypatch):

@@ -1,5 +1,5 @@
 """A picture of each staff-side screen at 80x24 and 50x15 (the 800x480 panel), in Finnish: the PIN
-pad, the staff panel and its actions, assisted feedback and the hand-over, the resting screens,
+pad, the staff panel and its actions, the choice of look, assisted feedback and the hand-over, the resting screens,
 "what happens to my feedback?", the menu, and a "you said, we did" message on the welcome loop.
 
 Review a changed picture with `pytest tests/test_staff_snapshots.py --snapshot-report`, and accept
@@ -69,6 +69,12 @@ async def to_actions(pilot):
     await tap_on(pilot, value="test")  # its result in words: this kiosk is not enrolled
 
 
+async def to_themes(pilot):
+    await open_panel(pilot)
+    await tap_on(pilot, value="actions")
+    await tap_on(pilot, value="theme")
+
+
 async def to_modes(pilot):
     await open_panel(pilot)
     await tap_on(pilot, value="assisted")
@@ -119,6 +125,7 @@ SCREENS = {
     "pin_locked": to_pin_locked,
     "panel": to_panel,
     "actions": to_actions,
+    "themes": to_themes,
     "modes": to_modes,
     "handover": to_handover,
     "paused": to_paused,
