@@ -9,7 +9,11 @@ idle, at least 20 ms, before each of its three mouse events, which would swamp t
 figure. The time as Pilot sees it (from calling click() to the new screen being current)
 is kept as well, to show that difference.
 
-    python -m bench.transitions [--loops 35] [--profile]
+    python -m bench.transitions [--loops 35] [--pause SECONDS] [--profile]
+
+The taps come as soon as each screen is painted, and (in bench.run) also READING_PAUSE
+seconds after, as a person's would: the kiosk collects garbage when a screen stands
+still (screens/garbage.py), which taps in quick succession never let it do.
 
 --profile runs the loops under cProfile and prints the hot spots. Full garbage
 collections are timed separately (gc.callbacks): cProfile spreads them over whatever
@@ -48,6 +52,8 @@ from tests.pilot import settle, target
 
 SIZE = (80, 24)
 LOOPS = 35  # 6 transitions each: 210, at least 200
+READING_LOOPS = 20  # 120 transitions, each after READING_PAUSE: two minutes
+READING_PAUSE = 1.0  # seconds a person looks at a screen before the next tap, at the least
 P95_TARGET = 0.050  # seconds
 WAIT_LIMIT = 10.0  # seconds for one transition before the bench gives up
 # (what to tap, the screen it leads to), round the whole flow.
@@ -167,7 +173,7 @@ async def _until(pilot: Pilot, condition: Callable[[], bool], started: float, na
         await pilot.pause()
 
 
-async def _run(loops: int) -> Transitions:
+async def _run(loops: int, pause: float) -> Transitions:
     stamps = _Stamps()
     samples: list[Transition] = []
     with tempfile.TemporaryDirectory(prefix="bench-transitions-") as temp:
@@ -181,11 +187,13 @@ async def _run(loops: int) -> Transitions:
                 for _ in range(loops):
                     for which, leads_to in FLOW:
                         samples.append(await _transition(pilot, stamps, which, leads_to))
+                        await asyncio.sleep(pause)
     return Transitions(samples, collections.seconds)
 
 
-def measure(loops: int = LOOPS) -> Transitions:
-    return asyncio.run(_run(loops))
+def measure(loops: int = LOOPS, pause: float = 0.0) -> Transitions:
+    """`loops` rounds of the flow; before each tap, `pause` seconds with the screen painted."""
+    return asyncio.run(_run(loops, pause))
 
 
 def profile(loops: int = LOOPS, top: int = 25) -> str:
@@ -205,12 +213,14 @@ def profile(loops: int = LOOPS, top: int = 25) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--loops", type=int, default=LOOPS)
+    parser.add_argument("--pause", type=float, default=0.0, metavar="SECONDS",
+                        help=f"wait this long before each tap (a person reading: {READING_PAUSE:g})")
     parser.add_argument("--profile", action="store_true", help="print cProfile's hot spots instead")
     options = parser.parse_args()
     if options.profile:
         print(profile(options.loops))
         return
-    transitions = measure(options.loops)
+    transitions = measure(options.loops, options.pause)
     collections = transitions.full_collections
     print(f"{len(transitions.samples)} transitions: p50 {transitions.percentile(50) * 1e3:.1f} ms, "
           f"p95 {transitions.percentile(95) * 1e3:.1f} ms (through Pilot: p95 "

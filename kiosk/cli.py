@@ -138,7 +138,7 @@ def _start(config: KioskConfig, *, demo: bool = False) -> int:
     from kiosk.logs import setup_logging
 
     # Start-up makes objects that live as long as the app: collecting garbage among them is
-    # wasted work. Collection resumes once the first screen is painted (screens/app.py).
+    # wasted work. Collection resumes once the first screen is painted (screens/garbage.py).
     gc.disable()
 
     _check_public_key_file(config)

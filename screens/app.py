@@ -11,7 +11,6 @@ first shown, so that the first screen paints sooner.
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import os
 import time
@@ -35,6 +34,7 @@ from kiosk.survey import Answer, Question, check_covers, load_survey
 from kiosk.systemd import notify, watchdog_interval
 from screens import textual_fixes
 from screens.base import TargetScreen
+from screens.garbage import IdleCollector
 from screens.staff_controls import STAFF_KEY, StaffControls
 from screens.themes import THEMES, initial_theme, register_themes
 from screens.welcome import LanguageScreen, WelcomeScreen
@@ -50,7 +50,6 @@ DEMO_EXIT_KEY = "f10"
 SPEECH_KEY = "plus"  # the + of a USB number pad: a key a blind person can find by touch
 RETRY_SECONDS = 15
 HOURS_CHECK_SECONDS = 30
-GC_THRESHOLDS = (20_000, 10, 10)
 
 
 class KioskApp(StaffControls, App, inherit_bindings=False):
@@ -108,14 +107,7 @@ class KioskApp(StaffControls, App, inherit_bindings=False):
 
     def first_screen_painted(self) -> None:
         notify("READY=1")
-        # What start-up made lives as long as the app: keep it out of every later full
-        # garbage collection, and turn collection back on (`kiosk run` starts without it).
-        # Collect less often than Python's default (every 700 allocations): each screen
-        # allocates thousands of objects, and a full collection between two taps was a
-        # fifth of a second's pause (bench/transitions.py).
-        gc.freeze()
-        gc.set_threshold(*GC_THRESHOLDS)
-        gc.enable()
+        IdleCollector(self).start()
         # Sealing, storage and sending start after the first paint, so the welcome shows at once.
         self.run_worker(self.station.start, name="start", thread=True, exit_on_error=False)
 
