@@ -15,9 +15,8 @@ The taps come as soon as each screen is painted, and (in bench.run) also READING
 seconds after, as a person's would: the kiosk collects garbage when a screen stands
 still (screens/garbage.py), which taps in quick succession never let it do.
 
---profile runs the loops under cProfile and prints the hot spots. Full garbage
-collections are timed separately (gc.callbacks): cProfile spreads them over whatever
-function happened to allocate.
+--profile runs the loops under cProfile and prints the hot spots. Garbage collections of
+the older generations are timed separately (gc.callbacks).
 """
 
 from __future__ import annotations
@@ -77,7 +76,7 @@ class Transition:
 @dataclass(frozen=True)
 class Transitions:
     samples: list[Transition]
-    full_collections: list[float]  # seconds each full (generation 2) garbage collection took
+    collections: dict[int, list[float]]  # by generation (1, 2): the seconds each collection took
 
     def percentile(self, percent: int, *, through_pilot: bool = False) -> float:
         return _percentile([sample.through_pilot if through_pilot else sample.seconds
@@ -120,12 +119,13 @@ class _Stamps:
         return self._painted.get(id(screen))
 
 
-class _FullCollections:
-    """Times the full (generation 2) garbage collections while in use: they make the p95,
-    and cProfile does not show them as such."""
+class _Collections:
+    """Times the garbage collections of the older generations (1 and 2) while in use: the
+    young one's take a few milliseconds, these can take a fifth of a second, and cProfile
+    spreads them over whatever function happened to allocate."""
 
-    def __enter__(self) -> _FullCollections:
-        self.seconds: list[float] = []
+    def __enter__(self) -> _Collections:
+        self.seconds: dict[int, list[float]] = {1: [], 2: []}
         self._started: float | None = None
         gc.callbacks.append(self._on_collection)
         return self
@@ -134,12 +134,12 @@ class _FullCollections:
         gc.callbacks.remove(self._on_collection)
 
     def _on_collection(self, phase: str, info: dict) -> None:
-        if info["generation"] != 2:
+        if info["generation"] not in self.seconds:
             return
         if phase == "start":
             self._started = time.perf_counter()
         elif self._started is not None:
-            self.seconds.append(time.perf_counter() - self._started)
+            self.seconds[info["generation"]].append(time.perf_counter() - self._started)
 
 
 def _config(folder: Path) -> KioskConfig:
@@ -183,7 +183,7 @@ async def _run(loops: int, pause: float) -> Transitions:
             stamps.watch(app)
             for which, leads_to in FLOW:  # a warm-up round
                 await _transition(pilot, stamps, which, leads_to)
-            with _FullCollections() as collections:
+            with _Collections() as collections:
                 for _ in range(loops):
                     for which, leads_to in FLOW:
                         samples.append(await _transition(pilot, stamps, which, leads_to))
@@ -221,11 +221,12 @@ def main() -> None:
         print(profile(options.loops))
         return
     transitions = measure(options.loops, options.pause)
-    collections = transitions.full_collections
     print(f"{len(transitions.samples)} transitions: p50 {transitions.percentile(50) * 1e3:.1f} ms, "
           f"p95 {transitions.percentile(95) * 1e3:.1f} ms (through Pilot: p95 "
-          f"{transitions.percentile(95, through_pilot=True) * 1e3:.1f} ms); {len(collections)} full "
-          f"garbage collections, longest {max(collections, default=0) * 1e3:.0f} ms")
+          f"{transitions.percentile(95, through_pilot=True) * 1e3:.1f} ms)")
+    for generation, seconds in transitions.collections.items():
+        print(f"  garbage collections of generation {generation}: {len(seconds)}, "
+              f"longest {max(seconds, default=0) * 1e3:.0f} ms")
     for name, seconds in transitions.median_by_name().items():
         print(f"  {name}: median {seconds * 1e3:.1f} ms")
 
