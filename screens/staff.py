@@ -35,9 +35,13 @@ class StaffScreen(TargetScreen):
 class PinScreen(StaffScreen):
     """Dismisses with True once the right PIN is given, or False (Cancel)."""
 
-    BINDINGS = [*TargetScreen.BINDINGS, *(Binding(digit, f"digit('{digit}')", show=False) for digit in PIN_DIGITS),
-                Binding("backspace", "delete", show=False), Binding("enter", "submit", show=False, priority=True),
-                Binding("escape", "cancel", show=False)]
+    # Enter sends the PIN whatever target has the focus, so it must be a priority binding; the
+    # keys typed before it must be too, or Enter would overtake them on their way through the
+    # focused target (a USB keypad's keys can come in one read).
+    BINDINGS = [*TargetScreen.BINDINGS,
+                *(Binding(digit, f"digit('{digit}')", show=False, priority=True) for digit in PIN_DIGITS),
+                Binding("backspace", "delete", show=False, priority=True),
+                Binding("enter", "submit", show=False, priority=True), Binding("escape", "cancel", show=False)]
 
     def __init__(self) -> None:
         super().__init__()

@@ -9,6 +9,7 @@ import logging
 from dataclasses import replace
 
 import pytest
+from textual import events
 
 import kiosk.staff
 from kiosk.config import SyncConfig
@@ -110,6 +111,21 @@ async def test_f12_and_the_right_pin_open_the_panel(staffed):
         await type_pin(pilot, PIN)  # by keys; by taps in test_a_pin_never_reaches_the_log
         assert isinstance(app.screen, StaffPanel)
         assert_staff_screen_whole(app)
+
+
+async def test_a_pin_typed_in_one_burst_with_its_enter_opens_the_panel(staffed):
+    """A USB keypad (or a fast hand) can send the digits and Enter in one read: Enter must not
+    overtake the digits."""
+    app = build(staffed)
+    async with app.run_test(size=(50, 15)) as pilot:
+        await settle(pilot)
+        await pilot.press("f12")
+        await settle(pilot)
+        for key in [*PIN, "backspace", PIN[-1], "enter"]:
+            app.post_message(events.Key(key, key if key in PIN else None))
+        await settle(pilot)
+        await pilot.pause(1)  # scrypt, in a thread
+        assert isinstance(app.screen, StaffPanel)
 
 
 async def test_cancel_and_escape_return_to_where_the_client_was(staffed):
