@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from screens.base import TargetScreen
+from screens.base import ChoiceDialog, TargetScreen
 from screens.layout import header_lines
 from screens.widgets import Target
 
@@ -62,7 +62,7 @@ class AboutScreen(TargetScreen):
             self.run_worker(self.recompose())
 
 
-class MenuScreen(TargetScreen):
+class MenuScreen(ChoiceDialog):
     """Language, "what happens to my feedback?", read aloud and bigger text behind one target,
     where a screen has no room for them all. Dismisses with the id of the one chosen, or None."""
 
@@ -71,12 +71,3 @@ class MenuScreen(TargetScreen):
 
     def choices(self):
         return [Target(target.text, target.id, classes="nav") for target in self.client_help()]
-
-    def nav_start(self):
-        return self.back_target()
-
-    def go_back(self) -> None:
-        self.dismiss(None)
-
-    def chosen(self, target: Target) -> None:
-        self.dismiss(target.value)

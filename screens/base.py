@@ -246,3 +246,16 @@ class ClientScreen(TargetScreen):
 
     def help_targets(self) -> list[Widget]:
         return self.client_help()
+
+
+class ChoiceDialog(TargetScreen):
+    """Asks for one choice: dismisses with the chosen target's value, or None for Back."""
+
+    def nav_start(self) -> list[Widget]:
+        return self.back_target()
+
+    def go_back(self) -> None:
+        self.dismiss(None)
+
+    def chosen(self, target: Target) -> None:
+        self.dismiss(target.value)

@@ -16,7 +16,7 @@ from kiosk.languages import easy_variant
 from kiosk.pin import FREE_ATTEMPTS
 from kiosk.session import SELF
 from kiosk.staff import MODES, status_lines
-from screens.base import ClientScreen, TargetScreen
+from screens.base import ChoiceDialog, ClientScreen, TargetScreen
 from screens.layout import STAFF, TargetSize, header_lines
 from screens.themes import glyphs
 from screens.widgets import Target
@@ -212,7 +212,7 @@ class StaffActions(StaffScreen):
         self.refresh_prompt()
 
 
-class AssistedModeScreen(StaffScreen):
+class AssistedModeScreen(ChoiceDialog, StaffScreen):
     """Who answers the next response: the client alone, or with help. Dismisses with the mode."""
 
     TARGET = TargetSize(16, 6)  # the modes' labels wrap to four lines of 12 characters
@@ -224,17 +224,8 @@ class AssistedModeScreen(StaffScreen):
         return [Target(self.t(f"staff.mode.{mode}"), mode, selected=mode == SELF, classes="choice")
                 for mode in MODES]
 
-    def nav_start(self):
-        return self.back_target()
 
-    def go_back(self) -> None:
-        self.dismiss(None)
-
-    def chosen(self, target: Target) -> None:
-        self.dismiss(target.value)
-
-
-class ThemeScreen(StaffScreen):
+class ThemeScreen(ChoiceDialog, StaffScreen):
     """The kiosk's look, for everyone: dark, light, high contrast or the console's. Dismisses
     with the theme's name."""
 
@@ -246,15 +237,6 @@ class ThemeScreen(StaffScreen):
     def choices(self):
         return [Target(self.t(f"staff.theme.{name}"), name, selected=name == self.app.theme, classes="choice")
                 for name in THEME_NAMES]
-
-    def nav_start(self):
-        return self.back_target()
-
-    def go_back(self) -> None:
-        self.dismiss(None)
-
-    def chosen(self, target: Target) -> None:
-        self.dismiss(target.value)
 
 
 class HandOverScreen(ClientScreen):

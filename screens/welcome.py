@@ -7,7 +7,7 @@ While nobody uses the kiosk, the welcome screen takes turns between the invitati
 from __future__ import annotations
 
 from kiosk.languages import BY_CODE
-from screens.base import TargetScreen
+from screens.base import ChoiceDialog, TargetScreen
 from screens.widgets import Target
 
 
@@ -67,7 +67,7 @@ class WelcomeScreen(TargetScreen):
             self.app.set_language(str(target.value))
 
 
-class LanguageScreen(TargetScreen):
+class LanguageScreen(ChoiceDialog):
     """Dismisses with the chosen language code, or None for Back."""
 
     def prompt(self):
@@ -75,12 +75,3 @@ class LanguageScreen(TargetScreen):
 
     def choices(self):
         return language_targets(self.app.config.languages, self.app.language)
-
-    def nav_start(self):
-        return self.back_target()
-
-    def go_back(self) -> None:
-        self.dismiss(None)
-
-    def chosen(self, target: Target) -> None:
-        self.dismiss(target.value)
