@@ -234,26 +234,25 @@ class Store:
 
     def responses(self, *, since: str | None = None, include_synthetic: bool = False) -> list[dict]:
         """Responses in the record format of kiosk/session.py, plus `clock` and `received_at`."""
-        where, params = _since(since)
-        if not include_synthetic:
-            where.append("synthetic = ?")
-            params.append(False)
-        with self._db.transaction(write=False) as tx:
-            rows = tx.run(f"SELECT {', '.join(RESPONSE_COLUMNS)} FROM responses {_where(where)} "
-                          "ORDER BY received_at, id", params).fetchall()
-        return [_response_record(dict(zip(RESPONSE_COLUMNS, row))) for row in rows]
+        rows = self._rows("responses", RESPONSE_COLUMNS, since, include_synthetic)
+        return [_response_record(row) for row in rows]
 
     def reply_requests(self, *, since: str | None = None, include_synthetic: bool = False) -> list[dict]:
         """Reply requests in the record format of kiosk/session.py, plus `clock`, `received_at` and
         `reply_deadline`; without synthetic ones unless asked."""
+        rows = self._rows("reply_requests", REPLY_COLUMNS, since, include_synthetic)
+        return [_reply_record(row) for row in rows]
+
+    def _rows(self, table: str, columns: tuple[str, ...], since: str | None, include_synthetic: bool) -> list[dict]:
+        """A table's rows received since `since`, oldest first, as dicts of `columns`."""
         where, params = _since(since)
         if not include_synthetic:
             where.append("synthetic = ?")
             params.append(False)
         with self._db.transaction(write=False) as tx:
-            rows = tx.run(f"SELECT {', '.join(REPLY_COLUMNS)} FROM reply_requests {_where(where)} "
-                          "ORDER BY received_at, id", params).fetchall()
-        return [_reply_record(dict(zip(REPLY_COLUMNS, row))) for row in rows]
+            rows = tx.run(f"SELECT {', '.join(columns)} FROM {table} {_where(where)} ORDER BY received_at, id",
+                          params).fetchall()
+        return [dict(zip(columns, row)) for row in rows]
 
     def stats(self) -> Stats:
         with self._db.transaction(write=False) as tx:
