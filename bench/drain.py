@@ -2,7 +2,7 @@
 
     python -m bench.drain [--count 20000] [--dir FOLDER]
 
-The receiver runs as its own process (`python -m sync.receiver serve`, plain HTTP on a free
+The receiver runs as its own process (`python -m commands.receiver serve`, plain HTTP on a free
 loopback port, SQLite in its data folder). A kiosk is registered and enrols with it as
 `kiosk enroll` does; its outbox is then filled with real envelopes: a realistic response
 (`bench.submit.response_record`) sealed with `kiosk.sealing.seal` to the enrolled key, each
@@ -45,11 +45,11 @@ from bench.outbox_append import fill
 from bench.submit import response_record
 from kiosk.config import KioskConfig
 from kiosk.outbox import DEFAULT_SEGMENT_SIZE
-from sync.protocol import CLOCK_SYNCED, HEALTH
-from sync.receiver.config import ReceiverConfig, load_config
+from sync.wire.protocol import CLOCK_SYNCED, HEALTH
+from provider.config import ReceiverConfig, load_config
 
 if TYPE_CHECKING:
-    from sync.receiver.store import Store
+    from provider.store import Store
 
 # The kiosk process (--kiosk) runs this module too, and its RSS should be a kiosk's: what only
 # the receiver's side needs is imported where it is used.
@@ -106,7 +106,7 @@ class Receiver:
 
     def add_kiosk(self, kiosk_id: str) -> str:
         """Register a kiosk (as `kiosk-receiver kiosks add` does); returns its token."""
-        from sync.receiver.auth import new_token, token_sha256
+        from provider.auth import new_token, token_sha256
 
         token = new_token()
         with self._store() as store:
@@ -122,7 +122,7 @@ class Receiver:
 
     @contextmanager
     def _store(self) -> Iterator[Store]:
-        from sync.receiver.store import open_store
+        from provider.store import open_store
 
         store = open_store(self.config.database)
         try:
@@ -139,7 +139,7 @@ def running_receiver(folder: Path, database: str | None = None) -> Iterator[Rece
     url = f"http://{config.host}:{config.port}"
     log_path = folder / "receiver.log"
     with open(log_path, "wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "sync.receiver", "serve", "--config", str(config.source)],
+        process = subprocess.Popen([sys.executable, "-m", "commands.receiver", "serve", "--config", str(config.source)],
                                    cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_for_health(process, url, log_path)
@@ -154,8 +154,8 @@ def running_receiver(folder: Path, database: str | None = None) -> Iterator[Rece
 
 
 def _receiver_config(folder: Path, database: str | None) -> ReceiverConfig:
-    from sync.bundle import generate_signing_key
-    from sync.receiver.keyring import generate_pair
+    from sync.wire.bundle import generate_signing_key
+    from provider.keyring import generate_pair
 
     folder.mkdir(mode=0o700, parents=True)
     generate_pair(folder / "keys")
@@ -193,7 +193,7 @@ def _wait_for_health(process: subprocess.Popen, url: str, log_path: Path) -> Non
 def enrolled_kiosk(receiver: Receiver, data_dir: Path, kiosk_id: str) -> KioskConfig:
     """A kiosk registered with the receiver and enrolled with it, in `data_dir`."""
     from kiosk.enrolment import enrolled_config, write_enrolment
-    from sync.enrol import enrol
+    from sync.uploader.enrol import enrol
 
     enrolment = enrol(receiver.url, receiver.add_kiosk(kiosk_id), allow_insecure_http=True)
     data_dir.mkdir(mode=0o700, parents=True)
@@ -205,7 +205,7 @@ def fill_sealed(config: KioskConfig, count: int) -> None:
     """Leave `count` envelopes in the kiosk's outbox: realistic responses, each sealed to its key."""
     from kiosk.keyfiles import load_public_key
     from kiosk.sealing import seal
-    from kiosk.session import Origin
+    from kiosk.visit import Origin
     from kiosk.survey import load_survey
 
     survey, key = load_survey(None), load_public_key(config.public_key)
@@ -249,7 +249,7 @@ def _drain_here(data_dir: Path) -> None:
     """The kiosk process: open the outbox, say READY, wait for GO, then one timed sync round."""
     from kiosk.enrolment import enrolled_config
     from kiosk.outbox import Outbox
-    from sync.uploader import Uploader
+    from sync.uploader.uploader import Uploader
 
     config = enrolled_config(data_dir)
     with Outbox(config.outbox_dir) as outbox:

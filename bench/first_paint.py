@@ -8,7 +8,7 @@ busy spell of the machine slows both.
 
     python -m bench.first_paint --heavy-at-ready FILE -- ARGS...
 
-runs `python ARGS...` (e.g. `-m kiosk demo ...`) and writes to FILE, as READY=1 is sent,
+runs `python ARGS...` (e.g. `-m commands.kiosk demo ...`) and writes to FILE, as READY=1 is sent,
 which of HEAVY_MODULES are loaded: the design keeps them off the path to first paint.
 """
 
@@ -41,12 +41,12 @@ OUTPUT_TAIL = 4096  # bytes of the terminal kept to explain a child that never g
 TIME_RATIO_TARGET = 1.25
 RSS_RATIO_TARGET = 1.25
 HEAVY_MODULES = ("cryptography", "tinydb")
-IMPORTS_STATEMENT = "import kiosk.cli, screens.app"  # what every start of the kiosk imports
+IMPORTS_STATEMENT = "import commands.kiosk, screens.app"  # what every start of the kiosk imports
 BARE_COMMAND = ("-m", "bench.bare_app")
 
 
 def kiosk_command(data_dir: Path) -> tuple[str, ...]:
-    return ("-m", "kiosk", "demo", "--data-dir", str(data_dir))
+    return ("-m", "commands.kiosk", "demo", "--data-dir", str(data_dir))
 
 
 @dataclass(frozen=True)

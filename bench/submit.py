@@ -19,7 +19,7 @@ from bench.outbox_append import _percentile, _timed, fill
 from kiosk.config import KioskConfig
 from kiosk.outbox import DEFAULT_SEGMENT_SIZE
 from kiosk.recorder import Recorder
-from kiosk.session import Origin, Session
+from kiosk.visit import Origin, Session
 from kiosk.survey import Survey, load_survey
 
 PENDING = (0, 10_000, 100_000)

@@ -22,7 +22,7 @@ from kiosk.errors import UserError
 from kiosk.keyfiles import PublicKey, public_key_from_pem
 from kiosk.storage import fsync_folder, write_atomically
 from kiosk.survey import Survey, check_covers, load_survey, parse_survey_text
-from sync.bundle import Bundle, BundleRefused, decode_from_wire, encode_for_wire, load_verify_key, open_bundle
+from sync.wire.bundle import Bundle, BundleRefused, decode_from_wire, encode_for_wire, load_verify_key, open_bundle
 
 if TYPE_CHECKING:
     from kiosk.config import KioskConfig

@@ -12,7 +12,7 @@ from kiosk.languages import CODES, LANGUAGES
 from kiosk.pin import pin_hash_is_valid
 from kiosk.survey import ID_PATTERN, ID_RULE
 from kiosk.tomlfile import Table
-from sync.protocol import DEFAULT_MAX_BATCH
+from sync.wire.protocol import DEFAULT_MAX_BATCH
 
 if TYPE_CHECKING:
     from kiosk.enrolment import Enrolment

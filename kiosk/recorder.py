@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from kiosk.config import KioskConfig
 from kiosk.health import Health, write_health
-from sync.protocol import CLOCK_SYNCED, CLOCK_UNSYNCED
+from sync.wire.protocol import CLOCK_SYNCED, CLOCK_UNSYNCED
 
 if TYPE_CHECKING:
     from kiosk.outbox import Outbox

@@ -15,7 +15,7 @@ from kiosk.config import KioskConfig
 from kiosk.errors import UserError
 from kiosk.guard import Contact
 from kiosk.recorder import Recorder, RecordingFailed
-from kiosk.session import Origin, Session
+from kiosk.visit import Origin, Session
 from kiosk.survey import Question, Survey
 
 TEXT_SHARE = 0.3

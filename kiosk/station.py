@@ -20,9 +20,9 @@ from kiosk.survey import Survey
 
 if TYPE_CHECKING:
     from kiosk.bundles import BundleStore
-    from sync.bundle import Bundle
-    from sync.state import SyncStatus
-    from sync.uploader import Uploader
+    from sync.wire.bundle import Bundle
+    from kiosk.sync_status import SyncStatus
+    from sync.uploader.uploader import Uploader
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ class Station:
             return
         try:
             from kiosk.bundles import BundleStore
-            from sync.uploader import Uploader
+            from sync.uploader.uploader import Uploader
 
             self.bundles = BundleStore.for_config(self.config)
             if not self.take_pending_bundle():

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from kiosk.health import read_health
 from kiosk.quarantine import Quarantine
-from sync.state import read_sync_status
+from kiosk.sync_status import read_sync_status
 
 
 def read_status(data_dir: Path) -> dict:

@@ -26,7 +26,7 @@ from textual.worker import Worker, WorkerState
 
 from kiosk.config import KioskConfig
 from kiosk.recorder import RecordingFailed
-from kiosk.session import SELF, Origin, Session
+from kiosk.visit import SELF, Origin, Session
 from kiosk.speech import Speaker
 from kiosk.station import Station
 from kiosk.strings import Strings, load_strings

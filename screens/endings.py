@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from kiosk.session import format_reference
+from kiosk.visit import format_reference
 from screens.base import ClientScreen, TargetScreen
 from screens.widgets import Target
 

@@ -15,7 +15,7 @@ from typing import Literal
 from textual.binding import Binding
 
 from kiosk.guard import Contact, ContactError, parse_email, parse_phone
-from kiosk.session import SELF
+from kiosk.visit import SELF
 from screens.base import TargetScreen
 from screens.layout import capacity, header_lines
 from screens.themes import GLYPHS, glyphs

@@ -14,7 +14,7 @@ from textual.binding import Binding
 from kiosk.config import THEME_NAMES
 from kiosk.languages import easy_variant
 from kiosk.pin import FREE_ATTEMPTS
-from kiosk.session import SELF
+from kiosk.visit import SELF
 from kiosk.staff import MODES, status_lines
 from screens.base import ChoiceDialog, ClientScreen, TargetScreen
 from screens.layout import STAFF, TargetSize, header_lines

@@ -16,7 +16,7 @@ from textual.errors import NoWidget
 
 from kiosk.config import THEME_NAMES
 from kiosk.pin import PinGuard
-from kiosk.session import SELF
+from kiosk.visit import SELF
 from screens.widgets import Target
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from sync.protocol import BATCHES, BUNDLE, DUPLICATE, ENROL, HEARTBEAT, REJECTED, STORED
+from sync.wire.protocol import BATCHES, BUNDLE, DUPLICATE, ENROL, HEARTBEAT, REJECTED, STORED
 
 Action = Callable[[httpx.Request], httpx.Response | None]
 

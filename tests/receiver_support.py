@@ -18,14 +18,14 @@ import pytest
 from kiosk.guard import Contact
 from kiosk.keyfiles import PublicKey
 from kiosk.sealing import seal
-from kiosk.session import Origin, Session
+from kiosk.visit import Origin, Session
 from kiosk.survey import load_survey
-from sync.bundle import generate_signing_key
-from sync.protocol import IDEMPOTENCY_KEY
-from sync.receiver.auth import new_token, token_sha256
-from sync.receiver.config import ReceiverConfig, sqlite_url
-from sync.receiver.keyring import generate_pair, load_pairs
-from sync.receiver.store import Store, open_store
+from sync.wire.bundle import generate_signing_key
+from sync.wire.protocol import IDEMPOTENCY_KEY
+from provider.auth import new_token, token_sha256
+from provider.config import ReceiverConfig, sqlite_url
+from provider.keyring import generate_pair, load_pairs
+from provider.store import Store, open_store
 from tests.postgres import PostgresServer, PostgresUnavailable, running_postgres
 
 KIOSK = "lobby-1"

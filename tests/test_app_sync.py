@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from kiosk.bundles import BundleStore
 from kiosk.config import SyncConfig
 from kiosk.survey import default_survey_path
-from sync.bundle import make_bundle, public_pem, sign
+from sync.wire.bundle import make_bundle, public_pem, sign
 from tests.pilot import build, settle, shown, tap_on
 
 NEW_HEADLINE = "Miten meillä onnistuttiin tänään?"

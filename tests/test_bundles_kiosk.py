@@ -20,8 +20,8 @@ from kiosk.recorder import Recorder
 from kiosk.sealing import open_envelope
 from kiosk.status import read_status, render_status
 from kiosk.survey import default_survey_path
-from sync.bundle import BundleRefused, encode_for_wire, make_bundle, public_pem, sign
-from sync.uploader import Uploader
+from sync.wire.bundle import BundleRefused, encode_for_wire, make_bundle, public_pem, sign
+from sync.uploader.uploader import Uploader
 from tests.fake_receiver import FakeReceiver
 from tests.test_config import SURVEY_IN_FINNISH_ONLY
 from tests.test_recorder import visit_records

@@ -14,13 +14,13 @@ from dataclasses import replace
 import pytest
 
 import kiosk.outbox
-from kiosk.cli import PASSPHRASE_ENV, main
+from commands.kiosk import PASSPHRASE_ENV, main
 from kiosk.demo import KEYS_FOLDER, demo_config, demo_data_dir, leave_hint
 from kiosk.export import REPLY_COLUMNS, write_records
 from kiosk.guard import Contact
 from kiosk.keyfiles import PRIVATE_KEY_FILE, PUBLIC_KEY_FILE
 from kiosk.recorder import Recorder
-from kiosk.session import Origin, Session
+from kiosk.visit import Origin, Session
 from kiosk.survey import load_survey
 
 # (rating, topic, free text, contact) for each visit recorded in the queue

@@ -11,15 +11,15 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from kiosk.cli import main
+from commands.kiosk import main
 from kiosk.demo import KEYS_FOLDER
 from kiosk.enrolment import ENROLLED_KEY_FILE, ENROLMENT_FILE
 from kiosk.keyfiles import PRIVATE_KEY_FILE, load_private_key
 from kiosk.outbox import Outbox
 from kiosk.sealing import open_envelope
-from sync.bundle import public_pem
-from sync.client import make_client
-from sync.enrol import signing_key_fingerprint
+from sync.wire.bundle import public_pem
+from sync.uploader.http import make_client
+from sync.uploader.enrol import signing_key_fingerprint
 from tests.fake_receiver import FakeReceiver, answer
 from tests.test_cli import run
 
@@ -43,8 +43,8 @@ def receiver(monkeypatch, provider_keys):
     def to_receiver(sync, *, transport=None):
         return make_client(sync, transport=receiver.transport())
 
-    monkeypatch.setattr("sync.enrol.make_client", to_receiver)
-    monkeypatch.setattr("sync.uploader.make_client", to_receiver)
+    monkeypatch.setattr("sync.uploader.enrol.make_client", to_receiver)
+    monkeypatch.setattr("sync.uploader.uploader.make_client", to_receiver)
     return receiver
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.cli import main
+from commands.kiosk import main
 from kiosk.config import MIN_WARNING_SECONDS, ReplyPromise, load_config
 from kiosk.errors import UserError
 from kiosk.languages import CODES

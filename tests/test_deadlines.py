@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from sync.receiver.deadlines import easter, finnish_holidays, reply_deadline
+from provider.deadlines import easter, finnish_holidays, reply_deadline
 
 
 @pytest.mark.parametrize("year, sunday", [(2024, date(2024, 3, 31)), (2025, date(2025, 4, 20)),

@@ -17,10 +17,10 @@ from fhir.resources.R4B.questionnaire import Questionnaire
 
 from kiosk.errors import UserError
 from kiosk.guard import Contact
-from kiosk.session import Origin, Session
+from kiosk.visit import Origin, Session
 from kiosk.survey import load_survey, parse_survey
 from kiosk.tomlfile import Table
-from sync.receiver.fhir import (RESPONSE_SYSTEM, TRANSLATION, questionnaire, questionnaire_response,
+from provider.fhir import (RESPONSE_SYSTEM, TRANSLATION, questionnaire, questionnaire_response,
                                 response_bundle)
 
 PHONE = Contact("phone", "+358401234567")

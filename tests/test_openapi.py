@@ -29,12 +29,12 @@ from schemathesis.specs.openapi.checks import (content_type_conformance, ignored
                                                unsupported_method)
 
 from kiosk.survey import default_survey_path
-from sync.protocol import IDEMPOTENCY_KEY
-from sync.receiver.app import SMALL_BODY_BYTES, make_app
-from sync.receiver.config import ReceiverConfig, sqlite_url
-from sync.receiver.database import PostgresDatabase
-from sync.receiver.publishing import publish
-from sync.receiver.store import Store, open_store
+from sync.wire.protocol import IDEMPOTENCY_KEY
+from provider.app import SMALL_BODY_BYTES, make_app
+from provider.config import ReceiverConfig, sqlite_url
+from provider.database import PostgresDatabase
+from provider.publishing import publish
+from provider.store import Store, open_store
 from tests.receiver_support import (KIOSK, add_kiosk, batch_body, batch_headers, public_key,  # noqa: F401
                                     receiver_config, receiver_secrets, sealed, visit)
 

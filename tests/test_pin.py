@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from kiosk.cli import PIN_ENV, main
+from commands.kiosk import PIN_ENV, main
 from kiosk.config import load_config
 from kiosk.pin import (FIRST_LOCKOUT_SECONDS, FREE_ATTEMPTS, MAX_LOCKOUT_SECONDS, PinGuard, hash_pin,
                        pin_hash_is_valid, verify_pin, with_pin_hash)

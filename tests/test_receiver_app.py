@@ -20,14 +20,14 @@ from kiosk.guard import Contact
 from kiosk.keyfiles import public_key_from_pem
 from kiosk.sealing import envelope_info, seal
 from kiosk.survey import default_survey_path
-from sync.bundle import decode_from_wire, load_signing_key, open_bundle, public_pem
-from sync.protocol import DUPLICATE, IDEMPOTENCY_KEY, REJECTED, STORED
-from sync.receiver.app import make_app
-from sync.receiver.database import PostgresDatabase
-from sync.receiver.deadlines import reply_deadline
-from sync.receiver.keyring import generate_pair, load_pairs
-from sync.receiver.publishing import publish
-from sync.receiver.store import Store, open_store
+from sync.wire.bundle import decode_from_wire, load_signing_key, open_bundle, public_pem
+from sync.wire.protocol import DUPLICATE, IDEMPOTENCY_KEY, REJECTED, STORED
+from provider.app import make_app
+from provider.database import PostgresDatabase
+from provider.deadlines import reply_deadline
+from provider.keyring import generate_pair, load_pairs
+from provider.publishing import publish
+from provider.store import Store, open_store
 from tests.receiver_support import (KIOSK, UNIT, Statuses, add_kiosk, batch_body, batch_headers, public_key,
                                     receiver_config, receiver_secrets, sealed, visit)  # noqa: F401 (fixtures)
 

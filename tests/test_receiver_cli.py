@@ -17,18 +17,18 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.questionnaire import Questionnaire
 
 from kiosk.guard import Contact
-from kiosk.cli import PASSPHRASE_ENV
+from commands.kiosk import PASSPHRASE_ENV
 from kiosk.keyfiles import CLASSIC_SUITE, HYBRID_SUITE, generate_key_pair
 from kiosk.survey import default_survey_path
-from sync.bundle import load_signing_key
-from sync.receiver.auth import certificate_sha256, token_sha256
-from sync.receiver.batches import BatchReceiver, parse_upload
-from sync.receiver.cli import main
-from sync.receiver.config import load_config
-from sync.receiver.deadlines import reply_deadline
-from sync.receiver.keyring import KeyRing, load_pairs
-from sync.receiver.store import Kiosk, open_store
-from sync.receiver.surveys import SurveyCatalog
+from sync.wire.bundle import load_signing_key
+from provider.auth import certificate_sha256, token_sha256
+from provider.batches import BatchReceiver, parse_upload
+from commands.receiver import main
+from provider.config import load_config
+from provider.deadlines import reply_deadline
+from provider.keyring import KeyRing, load_pairs
+from provider.store import Kiosk, open_store
+from provider.surveys import SurveyCatalog
 from tests.receiver_support import KIOSK, NOW, UNIT, batch_body, sealed, visit
 
 FREE_TEXT = "Aulassa oli kylmä"

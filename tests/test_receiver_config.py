@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from kiosk.errors import UserError
-from sync.protocol import DEFAULT_MAX_BATCH, DEFAULT_MAX_BODY_BYTES
-from sync.receiver.config import load_config
+from sync.wire.protocol import DEFAULT_MAX_BATCH, DEFAULT_MAX_BODY_BYTES
+from provider.config import load_config
 
 EXAMPLE = Path(__file__).parent.parent / "docs" / "receiver.example.toml"
 PLAIN = "[tls]\nallow_plain_http = true\n"

@@ -1,4 +1,4 @@
-"""The receiver as a real process (`python -m sync.receiver serve`) on a free loopback port:
+"""The receiver as a real process (`python -m commands.receiver serve`) on a free loopback port:
 the kiosk's own enrolment and uploader against it over plain HTTP, and kiosks that
 authenticate with a client certificate (mTLS) made here with a test CA."""
 
@@ -28,13 +28,13 @@ from kiosk.config import SyncConfig
 from kiosk.outbox import Outbox
 from kiosk.recorder import Recorder
 from kiosk.survey import default_survey_path
-from sync.bundle import generate_signing_key
-from sync.enrol import enrol
-from sync.receiver.auth import certificate_sha256
-from sync.receiver.config import load_config
-from sync.receiver.publishing import publish
-from sync.receiver.store import open_store
-from sync.uploader import Uploader
+from sync.wire.bundle import generate_signing_key
+from sync.uploader.enrol import enrol
+from provider.auth import certificate_sha256
+from provider.config import load_config
+from provider.publishing import publish
+from provider.store import open_store
+from sync.uploader.uploader import Uploader
 from tests.receiver_support import KIOSK, UNIT, add_kiosk, visit
 
 REPO = Path(__file__).resolve().parent.parent
@@ -67,7 +67,7 @@ def running(config_file: Path, base_url: str, verify: ssl.SSLContext | bool = Tr
     """The receiver started as its own process, stopped (SIGTERM) afterwards."""
     log_path = config_file.with_suffix(".log")
     with open(log_path, "wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "sync.receiver", "serve", "--config", str(config_file)],
+        process = subprocess.Popen([sys.executable, "-m", "commands.receiver", "serve", "--config", str(config_file)],
                                    cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_for_health(process, base_url, verify, log_path)

@@ -9,10 +9,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from sync.receiver.config import sqlite_url
-from sync.receiver.database import StoreUnavailable, open_database
-from sync.receiver.schema import SCHEMA_VERSION, SchemaTooNew
-from sync.receiver.store import STALE_CLAIM, ClaimKind, Counts, StoredBundle, open_store
+from provider.config import sqlite_url
+from provider.database import StoreUnavailable, open_database
+from provider.schema import SCHEMA_VERSION, SchemaTooNew
+from provider.store import STALE_CLAIM, ClaimKind, Counts, StoredBundle, open_store
 from tests.receiver_support import (NOW, postgres_server, postgres_url, store,  # noqa: F401 (fixtures)
                                     store_url)
 

@@ -8,11 +8,11 @@ import os
 
 import pytest
 
-from kiosk.cli import main
+from commands.kiosk import main
 from kiosk.health import HEALTH_FILE, SIZE, Health, read_health, write_health
 from kiosk.outbox import Outbox
 from kiosk.recorder import Recorder, RecordingFailed
-from kiosk.session import Origin, Session
+from kiosk.visit import Origin, Session
 from kiosk.status import read_status
 from kiosk.survey import load_survey
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from kiosk.guard import Contact
-from kiosk.session import REFERENCE_ALPHABET, REFERENCE_LENGTH, Origin, Session, format_reference, new_reference
+from kiosk.visit import REFERENCE_ALPHABET, REFERENCE_LENGTH, Origin, Session, format_reference, new_reference
 from kiosk.survey import load_survey
 
 PHONE = Contact("phone", "+358401234567")

@@ -111,6 +111,6 @@ SCREENS = {
 @pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
 @pytest.mark.parametrize("screen", SCREENS)
 def test_screen(snap_compare, config, clock, monkeypatch, screen, size, language):
-    monkeypatch.setattr("kiosk.session.new_reference", lambda: "K7M4QX")
+    monkeypatch.setattr("kiosk.visit.new_reference", lambda: "K7M4QX")
     app = build(replace(config, default_language=language), clock)
     assert snap_compare(app, terminal_size=size, run_before=SCREENS[screen])

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.cli import main
+from commands.kiosk import main
 from kiosk.health import Health, write_health
 from kiosk.outbox import Outbox
 from kiosk.quarantine import Quarantine
-from sync.state import SyncStatus, write_sync_status
+from kiosk.sync_status import SyncStatus, write_sync_status
 
 # What monitors may rely on. Adding a key is fine (add it here and to the README);
 # renaming or removing one breaks someone's monitoring.

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.cli import main
+from commands.kiosk import main
 from kiosk.errors import UserError
 from kiosk.languages import CODES
 from kiosk.survey import FACE_LABEL_MAX, FACE_SHAPES, load_survey
@@ -206,7 +206,7 @@ def test_kiosk_run_reports_a_bad_survey_in_one_line_before_starting(bad_survey_c
 
 
 def test_python_m_kiosk_run_reports_a_bad_survey_without_a_traceback(bad_survey_config, tmp_path):
-    result = subprocess.run([sys.executable, "-m", "kiosk", "run", "--config", str(bad_survey_config)],
+    result = subprocess.run([sys.executable, "-m", "commands.kiosk", "run", "--config", str(bad_survey_config)],
                             capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr

@@ -1,4 +1,4 @@
-"""Sync end to end on loopback, with real processes: the receiver (`python -m sync.receiver
+"""Sync end to end on loopback, with real processes: the receiver (`python -m commands.receiver
 serve`, set up with its own commands) and the kiosk's commands (`kiosk enroll`, `simulate`,
 `sync --once`, `status`), or the kiosk's uploader thread in this process where a test
 needs it fast. Between them a fault-injecting proxy (tests/fault_proxy.py). Whatever
@@ -26,9 +26,9 @@ from kiosk.config import KioskConfig
 from kiosk.enrolment import enrolled_config, read_enrolment
 from kiosk.outbox import Outbox
 from kiosk.survey import default_survey_path
-from sync.protocol import BATCHES, BUNDLE, HEARTBEAT
-from sync.state import SyncStatus
-from sync.uploader import Uploader
+from sync.wire.protocol import BATCHES, BUNDLE, HEARTBEAT
+from kiosk.sync_status import SyncStatus
+from sync.uploader.uploader import Uploader
 from tests.fault_proxy import (Answer, FaultProxy, answer_with, change_answer, drop_answer, hold_for, json_answer,
                                pass_through, reset_in_body)
 from tests.receiver_support import KIOSK, UNIT
@@ -70,8 +70,8 @@ def provider_secrets(tmp_path_factory) -> Path:
     """A key pair and a signing key, made once with `kiosk-receiver`; each receiver gets a copy."""
     folder = tmp_path_factory.mktemp("provider")
     config_file, _ = write_receiver_config(folder)
-    run("sync.receiver", "keys", "generate", "--config", config_file)
-    run("sync.receiver", "signing-key", "generate", "--config", config_file)
+    run("commands.receiver", "keys", "generate", "--config", config_file)
+    run("commands.receiver", "signing-key", "generate", "--config", config_file)
     return folder / "receiver"
 
 
@@ -86,7 +86,7 @@ class Receiver:
         self._process = ExitStack()
 
     def command(self, *args: object) -> str:
-        return run("sync.receiver", *args, "--config", self.config_file).stdout
+        return run("commands.receiver", *args, "--config", self.config_file).stdout
 
     def start(self) -> None:
         self._process.enter_context(running(self.config_file, self.url))
@@ -137,7 +137,7 @@ class Kiosk:
         self.data_dir = data_dir
 
     def command(self, *args: object, check: bool = True) -> subprocess.CompletedProcess:
-        return run("kiosk", *args, "--data-dir", self.data_dir, check=check)
+        return run("commands.kiosk", *args, "--data-dir", self.data_dir, check=check)
 
     def enroll(self, server: str, token: str) -> None:
         self.command("enroll", "--server", server, "--token", token, "--allow-insecure-http")

@@ -21,8 +21,8 @@ from cryptography.x509.oid import NameOID
 from kiosk.config import SyncConfig
 from kiosk.enrolment import ENROLMENT_FILE
 from kiosk.outbox import Outbox
-from sync.bundle import public_pem
-from sync.uploader import Uploader
+from sync.wire.bundle import public_pem
+from sync.uploader.uploader import Uploader
 from tests.test_cli import run
 
 

@@ -43,6 +43,6 @@ SCREENS = {
 @pytest.mark.parametrize("screen", SCREENS)
 @pytest.mark.parametrize("theme", THEMES)
 def test_screen_in_theme(snap_compare, config, clock, monkeypatch, theme, screen, size):
-    monkeypatch.setattr("kiosk.session.new_reference", lambda: "K7M4QX")
+    monkeypatch.setattr("kiosk.visit.new_reference", lambda: "K7M4QX")
     app = build(replace(config, theme=theme), clock)
     assert snap_compare(app, terminal_size=size, run_before=SCREENS[screen])

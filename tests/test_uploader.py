@@ -17,9 +17,9 @@ from kiosk.outbox import Outbox
 from kiosk.quarantine import QUARANTINE_FOLDER
 from kiosk.recorder import Recorder
 from kiosk.status import read_status, render_status
-from sync.client import retry_after_seconds
-from sync.state import read_sync_status
-from sync.uploader import MAX_RETRY_AFTER, TOO_LARGE, Uploader, backoff_delay
+from sync.uploader.http import retry_after_seconds
+from kiosk.sync_status import read_sync_status
+from sync.uploader.uploader import MAX_RETRY_AFTER, TOO_LARGE, Uploader, backoff_delay
 from tests.fake_receiver import FakeReceiver, answer, fail
 from tests.test_recorder import SECRET_TEXT, visit_records
 

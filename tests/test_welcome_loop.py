@@ -13,7 +13,7 @@ from kiosk.config import SyncConfig
 from kiosk.survey import default_survey_path
 from screens.question import ChoiceScreen
 from screens.welcome import WelcomeScreen
-from sync.bundle import make_bundle, public_pem, sign
+from sync.wire.bundle import make_bundle, public_pem, sign
 from tests.pilot import assert_targets_big_enough, build, settle, shown, tap_on, visible_targets
 from tests.staff_pilot import finger_tap
 

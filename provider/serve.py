@@ -9,9 +9,9 @@ from pathlib import Path
 import uvicorn
 
 from kiosk.errors import UserError
-from sync.receiver.app import make_app
-from sync.receiver.config import ReceiverConfig, TLSConfig
-from sync.receiver.tls import TLSExtensionProtocol
+from provider.app import make_app
+from provider.config import ReceiverConfig, TLSConfig
+from provider.tls import TLSExtensionProtocol
 
 
 def check_tls_files(config: ReceiverConfig) -> None:

@@ -2,7 +2,7 @@
 
 The receiver keeps only SHA-256 hashes: of each token, and of each certificate (its
 fingerprint). A client certificate reaches the app through the ASGI TLS extension
-(`scope["extensions"]["tls"]["client_cert_chain"]`, see sync.receiver.tls).
+(`scope["extensions"]["tls"]["client_cert_chain"]`, see provider.tls).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import ssl
 from collections.abc import Mapping
 from typing import Any
 
-from sync.receiver.problems import Problem
-from sync.receiver.store import Kiosk, Store
+from provider.problems import Problem
+from provider.store import Kiosk, Store
 
 TOKEN_BYTES = 32
 

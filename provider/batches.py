@@ -13,14 +13,14 @@ from datetime import datetime
 from typing import Any
 
 from kiosk.sealing import EnvelopeError, open_envelope
-from sync.protocol import (CLOCK_SYNCED, CLOCK_UNSYNCED, DUPLICATE, INVALID_RECORD, KIOSK_MISMATCH, REJECTED,
+from sync.wire.protocol import (CLOCK_SYNCED, CLOCK_UNSYNCED, DUPLICATE, INVALID_RECORD, KIOSK_MISMATCH, REJECTED,
                            STORED)
-from sync.receiver.deadlines import reply_deadline
-from sync.receiver.keyring import KeyRing
-from sync.receiver.problems import Problem
-from sync.receiver.records import RecordRefused, is_unicode, reply_fields, response_fields
-from sync.receiver.store import ClaimKind, Kiosk, Store, utc_text
-from sync.receiver.surveys import SurveyCatalog
+from provider.deadlines import reply_deadline
+from provider.keyring import KeyRing
+from provider.problems import Problem
+from provider.records import RecordRefused, is_unicode, reply_fields, response_fields
+from provider.store import ClaimKind, Kiosk, Store, utc_text
+from provider.surveys import SurveyCatalog
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ which sort as times do), answers and heartbeats JSON texts, flags booleans.
 
 from __future__ import annotations
 
-from sync.receiver.database import Database, Transaction
+from provider.database import Database, Transaction
 
 SCHEMA_VERSION = 2
 

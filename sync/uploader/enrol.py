@@ -21,9 +21,9 @@ from kiosk.enrolment import Enrolment
 from kiosk.errors import UserError
 from kiosk.keyfiles import grouped, public_key_from_pem
 from kiosk.survey import ID_PATTERN
-from sync.bundle import load_verify_key
-from sync.client import SyncFailure, make_client, send
-from sync.protocol import ENROL
+from sync.wire.bundle import load_verify_key
+from sync.uploader.http import SyncFailure, make_client, send
+from sync.wire.protocol import ENROL
 
 SERVER_OPTION = "--server"
 TOKEN_OPTION = "--token"

@@ -281,7 +281,7 @@ def _kiosk_config(args: argparse.Namespace, *, demo: bool = True) -> KioskConfig
 def _enroll(args: argparse.Namespace) -> int:
     from kiosk.config import load_config
     from kiosk.enrolment import write_enrolment
-    from sync.enrol import enrol, signing_key_fingerprint
+    from sync.uploader.enrol import enrol, signing_key_fingerprint
 
     config = load_config(args.config, use_enrolment=False) if args.config else None
     if config is not None and config.sync is not None:
@@ -317,7 +317,7 @@ def _check_config_key(config: KioskConfig, keys: list[dict]) -> None:
 def _sync(args: argparse.Namespace) -> int:
     from kiosk.logs import setup_logging
     from kiosk.outbox import Outbox, OutboxError
-    from sync.uploader import Uploader
+    from sync.uploader.uploader import Uploader
 
     config = _kiosk_config(args, demo=False)
     setup_logging(config.log_dir, fallback_dir=config.data_dir)  # the details go where the kiosk's go
@@ -370,3 +370,7 @@ def _set_pin(args: argparse.Namespace) -> int:
         os.chown(args.config, before.st_uid, before.st_gid)
     print(f"Staff PIN set in {args.config}. Restart the kiosk to use it.")
     return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -23,8 +23,8 @@ from kiosk.survey import ID_PATTERN, ID_RULE
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from sync.receiver.config import ReceiverConfig
-    from sync.receiver.store import Counts, Store
+    from provider.config import ReceiverConfig
+    from provider.store import Counts, Store
 
 DEFAULT_CONFIG = Path("/etc/kiosk-receiver/receiver.toml")
 
@@ -110,16 +110,16 @@ def _date(text: str) -> date:
 
 
 def _config(args: argparse.Namespace) -> ReceiverConfig:
-    from sync.receiver.config import load_config
+    from provider.config import load_config
 
     return load_config(args.config)
 
 
 @contextmanager
 def _store(config: ReceiverConfig) -> Iterator[Store]:
-    from sync.receiver.database import StoreUnavailable
-    from sync.receiver.schema import SchemaTooNew
-    from sync.receiver.store import open_store
+    from provider.database import StoreUnavailable
+    from provider.schema import SchemaTooNew
+    from provider.store import open_store
 
     try:
         store = open_store(config.database)
@@ -141,7 +141,7 @@ def _now() -> datetime:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from sync.receiver.serve import serve
+    from provider.serve import serve
 
     config = _config(args)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -155,7 +155,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _keys_generate(args: argparse.Namespace) -> int:
-    from sync.receiver.keyring import generate_pair
+    from provider.keyring import generate_pair
 
     pair = generate_pair(_config(args).keys_dir, hybrid=not args.classic)
     print(f"New key {pair.kid} ({pair.private.suite}), fingerprint {pair.private.public.fingerprint}")
@@ -166,7 +166,7 @@ def _keys_generate(args: argparse.Namespace) -> int:
 
 
 def _keys_list(args: argparse.Namespace) -> int:
-    from sync.receiver.keyring import load_pairs
+    from provider.keyring import load_pairs
 
     config = _config(args)
     pairs = load_pairs(config.keys_dir)
@@ -179,7 +179,7 @@ def _keys_list(args: argparse.Namespace) -> int:
 
 
 def _signing_key_generate(args: argparse.Namespace) -> int:
-    from sync.bundle import generate_signing_key, public_pem
+    from sync.wire.bundle import generate_signing_key, public_pem
 
     config = _config(args)
     try:
@@ -197,7 +197,7 @@ def _signing_key_generate(args: argparse.Namespace) -> int:
 
 
 def _kiosks_add(args: argparse.Namespace) -> int:
-    from sync.receiver.auth import new_token, token_sha256
+    from provider.auth import new_token, token_sha256
 
     for name, value in (("id", args.id), ("--unit", args.unit)):
         if not re.fullmatch(ID_PATTERN, value):
@@ -220,7 +220,7 @@ def _certificate_fingerprint(path: Path) -> str:
     from cryptography import x509
     from cryptography.hazmat.primitives.serialization import Encoding
 
-    from sync.receiver.auth import certificate_sha256
+    from provider.auth import certificate_sha256
 
     try:
         certificate = x509.load_pem_x509_certificate(path.read_bytes())
@@ -240,7 +240,7 @@ def _kiosks_revoke(args: argparse.Namespace) -> int:
 
 
 def _kiosks_renew(args: argparse.Namespace) -> int:
-    from sync.receiver.auth import new_token, token_sha256
+    from provider.auth import new_token, token_sha256
 
     token = new_token()
     with _store(_config(args)) as store:
@@ -275,7 +275,7 @@ def _heartbeat_words(received_at: str | None, heartbeat: dict | None) -> str:
 
 
 def _publish(args: argparse.Namespace) -> int:
-    from sync.receiver.publishing import publish
+    from provider.publishing import publish
 
     config = _config(args)
     with _store(config) as store:
@@ -313,7 +313,7 @@ def _drop_synthetic(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     from kiosk.export import write_records
-    from sync.receiver.surveys import SurveyCatalog
+    from provider.surveys import SurveyCatalog
 
     if args.replies and args.format == "fhir":
         raise UserError("reply requests hold contact details and never go to FHIR: use csv or jsonl", key="--format")
@@ -326,7 +326,7 @@ def _export(args: argparse.Namespace) -> int:
             records = store.responses(since=since, include_synthetic=args.include_synthetic)
         surveys = SurveyCatalog(store).known() if args.format == "fhir" else {}
     if args.format == "fhir":
-        from sync.receiver.fhir import response_bundle
+        from provider.fhir import response_bundle
 
         json.dump(response_bundle(records, surveys), sys.stdout, ensure_ascii=False, indent=2)
         print()
@@ -337,7 +337,7 @@ def _export(args: argparse.Namespace) -> int:
 
 def _export_questionnaire(args: argparse.Namespace) -> int:
     from kiosk.survey import load_survey, parse_survey_text
-    from sync.receiver.fhir import questionnaire
+    from provider.fhir import questionnaire
 
     if args.survey:
         survey = load_survey(args.survey)
@@ -352,3 +352,7 @@ def _export_questionnaire(args: argparse.Namespace) -> int:
     json.dump(questionnaire(survey), sys.stdout, ensure_ascii=False, indent=2)
     print()
     return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

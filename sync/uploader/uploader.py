@@ -37,11 +37,11 @@ from kiosk.config import KioskConfig
 from kiosk.errors import UserError
 from kiosk.outbox import OutboxError
 from kiosk.quarantine import Quarantine
-from sync.bundle import BundleRefused, decode_from_wire
-from sync.client import MAX_BUNDLE_ANSWER_BYTES, SyncFailure, failure, make_client, send
-from sync.protocol import (BATCHES, BUNDLE, CLOCK_SYNCED, CLOCK_UNSYNCED, DEFAULT_MAX_BODY_BYTES, DUPLICATE,
+from sync.wire.bundle import BundleRefused, decode_from_wire
+from sync.uploader.http import MAX_BUNDLE_ANSWER_BYTES, SyncFailure, failure, make_client, send
+from sync.wire.protocol import (BATCHES, BUNDLE, CLOCK_SYNCED, CLOCK_UNSYNCED, DEFAULT_MAX_BODY_BYTES, DUPLICATE,
                            HEALTH, HEARTBEAT, IDEMPOTENCY_KEY, REJECTED, STORED)
-from sync.state import SyncState, SyncStatus, read_sync_status, write_sync_status
+from kiosk.sync_status import SyncState, SyncStatus, read_sync_status, write_sync_status
 
 if TYPE_CHECKING:
     from kiosk.outbox import Outbox

@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from kiosk.tomlfile import Table
-from sync.protocol import DEFAULT_MAX_BATCH, DEFAULT_MAX_BODY_BYTES
+from sync.wire.protocol import DEFAULT_MAX_BATCH, DEFAULT_MAX_BODY_BYTES
 
 DEFAULT_LISTEN = "127.0.0.1:8443"
 DEFAULT_DATA_DIR = Path("/var/lib/kiosk-receiver")

@@ -21,17 +21,17 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from kiosk import __version__
-from sync.bundle import encode_for_wire, load_signing_key, public_pem
-from sync.protocol import BATCHES, BUNDLE, ENROL, HEALTH, HEARTBEAT, IDEMPOTENCY_KEY, KIOSK_MISMATCH
-from sync.receiver.auth import authenticate, client_certificate
-from sync.receiver.batches import BatchReceiver, parse_json, parse_upload
-from sync.receiver.config import ReceiverConfig
-from sync.receiver.database import StoreUnavailable
-from sync.receiver.keyring import KeyRing
-from sync.receiver.problems import Problem
-from sync.receiver.ratelimit import RateLimiter
-from sync.receiver.store import Kiosk, Store, open_store, utc_text
-from sync.receiver.surveys import SurveyCatalog
+from sync.wire.bundle import encode_for_wire, load_signing_key, public_pem
+from sync.wire.protocol import BATCHES, BUNDLE, ENROL, HEALTH, HEARTBEAT, IDEMPOTENCY_KEY, KIOSK_MISMATCH
+from provider.auth import authenticate, client_certificate
+from provider.batches import BatchReceiver, parse_json, parse_upload
+from provider.config import ReceiverConfig
+from provider.database import StoreUnavailable
+from provider.keyring import KeyRing
+from provider.problems import Problem
+from provider.ratelimit import RateLimiter
+from provider.store import Kiosk, Store, open_store, utc_text
+from provider.surveys import SurveyCatalog
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from kiosk.errors import UserError
 from kiosk.survey import Survey, load_survey, parse_survey_text
-from sync.receiver.store import Store
+from provider.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Checking an opened record (kiosk/session.py's format) before it is stored, and the row it becomes.
+"""Checking an opened record (kiosk/visit.py's format) before it is stored, and the row it becomes.
 
 A record that does not fit is refused with the protocol's reason: `unknown-survey` for a
 survey id and version the receiver was never given, `invalid-record` for anything else.
@@ -13,9 +13,9 @@ from collections.abc import Callable
 from typing import Any
 
 from kiosk.languages import CODES
-from kiosk.session import is_option_value
+from kiosk.visit import is_option_value
 from kiosk.survey import Question, Survey
-from sync.protocol import INVALID_RECORD, UNKNOWN_SURVEY
+from sync.wire.protocol import INVALID_RECORD, UNKNOWN_SURVEY
 
 HOUR = re.compile(r"\d{4}-\d\d-\d\dT\d\d:00Z")
 MAX_FREE_TEXT = 10_000  # the most a kiosk's free_text_max allows

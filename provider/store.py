@@ -1,6 +1,6 @@
 """The receiver's storage: kiosks, batches, responses, reply requests, heartbeats, surveys, bundles.
 
-One API over SQLite and PostgreSQL (sync.receiver.database). Each envelope id is stored at
+One API over SQLite and PostgreSQL (provider.database). Each envelope id is stored at
 most once: the primary key decides, through `INSERT ... ON CONFLICT DO NOTHING`, inside one
 transaction per batch that also keeps the batch's answer for retries.
 """
@@ -14,8 +14,8 @@ from datetime import datetime, timedelta, timezone
 from enum import Enum
 from typing import Any
 
-from sync.receiver.database import Database, Transaction, open_database
-from sync.receiver.schema import create_schema
+from provider.database import Database, Transaction, open_database
+from provider.schema import create_schema
 
 RESPONSE_COLUMNS = ("id", "kiosk", "unit", "survey", "survey_version", "language", "mode", "partial", "misuse",
                     "synthetic", "hour", "reply", "answers", "clock_synced", "received_at")
@@ -233,12 +233,12 @@ class Store:
     # -- reading and tidying ----------------------------------------------------------------
 
     def responses(self, *, since: str | None = None, include_synthetic: bool = False) -> list[dict]:
-        """Responses in the record format of kiosk/session.py, plus `clock` and `received_at`."""
+        """Responses in the record format of kiosk/visit.py, plus `clock` and `received_at`."""
         rows = self._rows("responses", RESPONSE_COLUMNS, since, include_synthetic)
         return [_response_record(row) for row in rows]
 
     def reply_requests(self, *, since: str | None = None, include_synthetic: bool = False) -> list[dict]:
-        """Reply requests in the record format of kiosk/session.py, plus `clock`, `received_at` and
+        """Reply requests in the record format of kiosk/visit.py, plus `clock`, `received_at` and
         `reply_deadline`; without synthetic ones unless asked."""
         rows = self._rows("reply_requests", REPLY_COLUMNS, since, include_synthetic)
         return [_reply_record(row) for row in rows]

@@ -16,9 +16,9 @@ from pathlib import Path
 from kiosk.errors import UserError
 from kiosk.survey import ID_PATTERN, ID_RULE, Survey, load_survey
 from kiosk.tomlfile import Table
-from sync.bundle import load_signing_key, make_bundle, sign
-from sync.receiver.keyring import load_pairs
-from sync.receiver.store import Store, StoredBundle
+from sync.wire.bundle import load_signing_key, make_bundle, sign
+from provider.keyring import load_pairs
+from provider.store import Store, StoredBundle
 
 
 def load_announcements(path: Path, languages: tuple[str, ...]) -> list[dict]:
