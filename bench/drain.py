@@ -154,7 +154,7 @@ def running_receiver(folder: Path, database: str | None = None) -> Iterator[Rece
 
 
 def _receiver_config(folder: Path, database: str | None) -> ReceiverConfig:
-    from sync.wire.bundle import generate_signing_key
+    from provider.signing import generate_signing_key
     from provider.keyring import generate_pair
 
     folder.mkdir(mode=0o700, parents=True)
@@ -192,7 +192,8 @@ def _wait_for_health(process: subprocess.Popen, url: str, log_path: Path) -> Non
 
 def enrolled_kiosk(receiver: Receiver, data_dir: Path, kiosk_id: str) -> KioskConfig:
     """A kiosk registered with the receiver and enrolled with it, in `data_dir`."""
-    from kiosk.enrolment import enrolled_config, write_enrolment
+    from kiosk.config import enrolled_config
+    from kiosk.enrolment import write_enrolment
     from sync.uploader.enrol import enrol
 
     enrolment = enrol(receiver.url, receiver.add_kiosk(kiosk_id), allow_insecure_http=True)
@@ -205,13 +206,13 @@ def fill_sealed(config: KioskConfig, count: int) -> None:
     """Leave `count` envelopes in the kiosk's outbox: realistic responses, each sealed to its key."""
     from kiosk.keyfiles import load_public_key
     from kiosk.sealing import seal
-    from kiosk.visit import Origin
     from kiosk.survey import load_survey
+    from kiosk.visit import VisitRules
 
     survey, key = load_survey(None), load_public_key(config.public_key)
-    origin, extra = Origin(config.kiosk_id, config.unit_id), {"clock": CLOCK_SYNCED}
+    rules, extra = VisitRules.from_config(config), {"clock": CLOCK_SYNCED}
     fill(config.outbox_dir, count, DEFAULT_SEGMENT_SIZE,
-         lambda: seal(response_record(survey, origin), key, kiosk_id=config.kiosk_id, extra=extra))
+         lambda: seal(response_record(survey, rules).to_wire(), key, kiosk_id=config.kiosk_id, extra=extra))
 
 
 def drain_at_once(kiosks: list[KioskConfig]) -> list[Drained]:
@@ -247,7 +248,7 @@ def _line_from(worker: subprocess.Popen) -> str:
 
 def _drain_here(data_dir: Path) -> None:
     """The kiosk process: open the outbox, say READY, wait for GO, then one timed sync round."""
-    from kiosk.enrolment import enrolled_config
+    from kiosk.config import enrolled_config
     from kiosk.outbox import Outbox
     from sync.uploader.uploader import Uploader
 

@@ -110,7 +110,7 @@ def precompile() -> None:
 
 def prepared_demo_dir(parent: Path) -> Path:
     """A demo data folder with its key pair already made, so that key generation is not timed."""
-    from kiosk.demo import demo_config
+    from kiosk.config import demo_config
 
     return demo_config(parent / "demo").data_dir
 

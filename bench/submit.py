@@ -19,8 +19,9 @@ from bench.outbox_append import _percentile, _timed, fill
 from kiosk.config import KioskConfig
 from kiosk.outbox import DEFAULT_SEGMENT_SIZE
 from kiosk.recorder import Recorder
-from kiosk.visit import Origin, Session
+from kiosk.visit import Visit, VisitRules
 from kiosk.survey import Survey, load_survey
+from sync.wire.records import Record
 
 PENDING = (0, 10_000, 100_000)
 SAMPLES = 5 * DEFAULT_SEGMENT_SIZE  # at least 300, and whole segments
@@ -46,14 +47,14 @@ class Level:
         return _percentile(self.seconds, 95)
 
 
-def response_record(survey: Survey, origin: Origin = Origin("bench", "bench")) -> dict:
+def response_record(survey: Survey, rules: VisitRules = VisitRules("bench", "bench")) -> Record:
     """A realistic response: the headline, a topic, 200 characters of free text, finish."""
-    session = Session(survey=survey, language="fi", origin=origin)
-    session.start()
-    session.answer(4)  # "Hyvä": the went-well branch
-    session.answer("waiting")
-    session.answer(FREE_TEXT)
-    [response] = session.finish()
+    visit = Visit(survey, rules)
+    visit.start()
+    visit.answer(4)  # "Hyvä": the went-well branch
+    visit.answer("waiting")
+    visit.answer(FREE_TEXT)
+    [response] = visit.end()
     return response
 
 

@@ -42,7 +42,8 @@ from textual.screen import Screen
 from bench.outbox_append import _percentile
 from kiosk.config import KioskConfig, ReplyPromise
 from kiosk.demo import DEMO_ANSWERER, DEMO_REPLY_DAYS
-from screens.app import KioskApp, make_app
+from commands.kiosk import make_app
+from screens.app import KioskApp
 from screens.endings import ThanksScreen
 from screens.question import ChoiceScreen, FreeTextScreen
 from screens.reply import ReplyScreen

@@ -1,6 +1,9 @@
 """The `kiosk` command: run the kiosk, make keys, open a queue, report status, enrol with
 the provider's receiver, sync, and simulate visits.
 
+It is the kiosk's composition root: `make_app` wires the core's station, the screens and
+the uploader together, and `garbage_policy` tunes the process for a touch UI.
+
 A user's mistake (a bad file, a bad argument) is one line on stderr and exit
 status 2, never a traceback. Heavy modules are imported inside the commands that
 need them, so `kiosk run` reaches its first screen quickly.
@@ -15,21 +18,30 @@ import json
 import os
 import re
 import stat
-import tomllib
 import sys
+import time
+import tomllib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kiosk import __version__
 from kiosk.errors import EXIT_USER_ERROR, UserError
+from kiosk.keynames import PASSPHRASE_ENV
 from kiosk.logs import stdout_is_the_journal
 
 if TYPE_CHECKING:
+    from textual.app import App
+
     from kiosk.config import KioskConfig
     from kiosk.keyfiles import PrivateKey
+    from kiosk.station import Station, SyncService
+    from screens.app import KioskApp
 
-PASSPHRASE_ENV = "KIOSK_KEY_PASSPHRASE"
 PIN_ENV = "KIOSK_STAFF_PIN"  # for scripted installs; else the PIN is asked twice
+# The `kiosk` extra's packages (pyproject.toml): a provider's server has the command without them.
+KIOSK_PACKAGES = ("textual", "rich", "tinydb", "httpx")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,6 +55,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         return 130
+    except ModuleNotFoundError as missing:
+        if (missing.name or "").split(".")[0] not in KIOSK_PACKAGES:
+            raise
+        print(f"kiosk: {missing.name} is not installed: the kiosk needs pip install 'feedback-kiosk[kiosk]'",
+              file=sys.stderr)
+        return EXIT_USER_ERROR
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -119,7 +137,7 @@ def _positive_number(text: str) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from kiosk.demo import demo_config, leave_hint
+    from kiosk.config import demo_config
 
     config = demo_config(args.data_dir)
     print(leave_hint(config))
@@ -137,19 +155,82 @@ def _run(args: argparse.Namespace) -> int:
 def _start(config: KioskConfig, *, demo: bool = False) -> int:
     from kiosk.logs import setup_logging
 
-    # Start-up makes objects that live as long as the app: collecting garbage among them is
-    # wasted work. Collection resumes once the first screen is painted (screens/garbage.py).
+    with garbage_policy() as first_paint:
+        _check_public_key_file(config)
+        # Loads the survey: a mistake in it is reported before anything is made on disk.
+        app = make_app(config, demo=demo, on_first_paint=first_paint)
+        _make_data_dir(config.data_dir, file=config.source, key="kiosk.data_dir")
+        setup_logging(config.log_dir, fallback_dir=config.data_dir)
+        app.run()
+    return app.return_code or 0
+
+
+def make_app(config: KioskConfig, *, demo: bool = False, clock: Callable[[], float] = time.monotonic,
+             idle_tick: float = 1.0, on_first_paint: Callable[[App], None] | None = None) -> KioskApp:
+    """The kiosk app for a config, wired to its station and, if it syncs, to the provider: the
+    entry point and the tests build it the same way."""
+    from kiosk.speech import Speaker
+    from kiosk.station import Station
+    from kiosk.strings import load_strings
+    from kiosk.survey import check_covers, load_survey
+    from screens import textual_fixes
+    from screens.app import KioskApp
+
+    textual_fixes.apply()
+    survey = load_survey(config.survey)
+    check_covers(survey, config.languages, file=config.source or "the demo config")
+    station = Station(config, survey, connect=_connect_to_provider if config.sync else None, clock=clock)
+    return KioskApp(config, station, load_strings(), Speaker.installed(), clock=clock, demo=demo,
+                    idle_tick=idle_tick, on_first_paint=on_first_paint)
+
+
+def _connect_to_provider(station: Station) -> SyncService:
+    from sync.uploader.uploader import Uploader
+
+    return Uploader(station.config, station.recorder.outbox, bundles=station.bundles, survey=lambda: station.survey,
+                    unsaved=lambda: station.recorder.unsaved)
+
+
+@contextmanager
+def garbage_policy() -> Iterator[Callable[[App], None]]:
+    """Garbage collection for a touch UI, for the kiosk's process while its app runs.
+
+    Start-up makes objects that live as long as the app: collecting among them is wasted
+    work, so collection is off until the first screen is painted; then they are frozen out
+    of every later collection, and collections come while a screen stands still
+    (screens/garbage.py). Everything is undone when the app has exited. Yields what the
+    app calls at its first paint."""
+    from screens.garbage import IdleCollector, THRESHOLDS
+
+    thresholds, enabled = gc.get_threshold(), gc.isenabled()
     gc.disable()
 
-    _check_public_key_file(config)
-    from screens.app import make_app
+    def first_paint(app: App) -> None:
+        gc.freeze()
+        gc.set_threshold(*THRESHOLDS)
+        gc.enable()
+        IdleCollector(app).start()
 
-    # Loads the survey: a mistake in it is reported before anything is made on disk.
-    app = make_app(config, demo=demo)
-    _make_data_dir(config.data_dir, file=config.source, key="kiosk.data_dir")
-    setup_logging(config.log_dir, fallback_dir=config.data_dir)
-    app.run()
-    return app.return_code or 0
+    try:
+        yield first_paint
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
+        if enabled:
+            gc.enable()
+
+
+def leave_hint(config: KioskConfig, *, after: bool = False) -> str:
+    """What the demo prints before it starts and after it ends."""
+    from kiosk.demo import DEMO_PIN, demo_private_key
+
+    if not after:
+        return (f"Starting the demo kiosk (data in {config.data_dir}).\n"
+                "To leave the demo, press F10. Ctrl+C, Ctrl+Q and the like do nothing, as on a real kiosk.\n"
+                f"Staff panel: F12, or five quick taps in the top left corner; the demo's PIN is {DEMO_PIN}.")
+    return (f"Left the demo. To read the feedback it collected:\n"
+            f"  kiosk open --key {demo_private_key(config.data_dir)} --data-dir {config.data_dir}\n"
+            f"  kiosk status --data-dir {config.data_dir}")
 
 
 def _check_public_key_file(config: KioskConfig) -> None:
@@ -264,9 +345,7 @@ def _data_dir(args: argparse.Namespace) -> Path:
 
 def _kiosk_config(args: argparse.Namespace, *, demo: bool = True) -> KioskConfig:
     """The config file's; else, for a data folder, its enrolment's, or (`demo`) the demo's."""
-    from kiosk.config import load_config
-    from kiosk.demo import demo_config
-    from kiosk.enrolment import enrolled_config
+    from kiosk.config import demo_config, enrolled_config, load_config
 
     if args.config:
         return load_config(args.config)

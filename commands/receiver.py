@@ -179,7 +179,8 @@ def _keys_list(args: argparse.Namespace) -> int:
 
 
 def _signing_key_generate(args: argparse.Namespace) -> int:
-    from sync.wire.bundle import generate_signing_key, public_pem
+    from provider.signing import generate_signing_key
+    from sync.wire.bundle import public_pem
 
     config = _config(args)
     try:

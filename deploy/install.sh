@@ -118,12 +118,14 @@ install_release() {
     echo "$name"
 }
 
+# The wheel with its `kiosk` extra: the app's own dependencies (Textual, tinydb, httpx), which a
+# provider's server installing `feedback-kiosk[receiver]` goes without.
 make_release() {
     local release=$1
     local pip=("$release/bin/python" -m pip install --quiet --disable-pip-version-check)
     [ -z "$find_links" ] || pip+=(--no-index --find-links "$find_links")
     "$python" -m venv "$release" &&
-        "${pip[@]}" "$wheel" &&
+        "${pip[@]}" "$wheel[kiosk]" &&
         "$release/bin/python" -m compileall -q -j 0 "$release/lib" &&
         touch "$release/.complete"
 }

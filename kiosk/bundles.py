@@ -25,6 +25,8 @@ from kiosk.survey import Survey, check_covers, load_survey, parse_survey_text
 from sync.wire.bundle import Bundle, BundleRefused, decode_from_wire, encode_for_wire, load_verify_key, open_bundle
 
 if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     from kiosk.config import KioskConfig
 
 log = logging.getLogger(__name__)
@@ -41,7 +43,7 @@ class BundleStore:
         """`signing_key`: the pinned Ed25519 public key (PEM); without one no bundle is used.
         `languages`: those the kiosk offers; a bundle whose survey lacks one is refused."""
         self.directory = data_dir / BUNDLE_FOLDER
-        self._pinned = load_verify_key(signing_key, source=signing_key_source) if signing_key else None
+        self._pinned = pinned_signing_key(signing_key, signing_key_source) if signing_key else None
         self._languages = languages
         self._lock = threading.Lock()
         self._current: Bundle | None = _NOT_READ
@@ -142,6 +144,14 @@ class BundleStore:
             fsync_folder(self.directory.parent)
         write_atomically(self.directory / name, json.dumps(encode_for_wire(bundle.raw, bundle.signature,
                                                                            bundle.version)))
+
+
+def pinned_signing_key(pem: bytes, source: str) -> Ed25519PublicKey:
+    """The provider's signing key the kiosk pinned; UserError naming `source` if it is not one."""
+    try:
+        return load_verify_key(pem)
+    except ValueError as error:
+        raise UserError(str(error), file=source) from None
 
 
 def stored_bundle_version(data_dir: Path, name: str = CURRENT_FILE) -> int | None:

@@ -1,4 +1,5 @@
-"""The kiosk's configuration: a TOML file read into typed, checked values (docs/config.md)."""
+"""The kiosk's configuration, as typed, checked values: the one place a config is made, from a
+TOML file (docs/kiosk.example.toml), for the demo, or from an enrolment alone."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from kiosk.languages import CODES, LANGUAGES
 from kiosk.pin import pin_hash_is_valid
 from kiosk.survey import ID_PATTERN, ID_RULE
 from kiosk.tomlfile import Table
-from sync.wire.protocol import DEFAULT_MAX_BATCH
+from sync.wire.protocol import DEFAULT_MAX_BATCH, MAX_REPLY_DAYS
 
 if TYPE_CHECKING:
     from kiosk.enrolment import Enrolment
@@ -108,6 +109,7 @@ def load_config(path: Path, *, use_enrolment: bool = True) -> KioskConfig:
     languages = _languages(kiosk)
     kiosk_id = kiosk.string("id", pattern=ID_PATTERN, describe=ID_RULE)
     data_dir = kiosk.path("data_dir")
+    enrolment = _enrolment(root, data_dir, kiosk_id) if use_enrolment else None
     config = KioskConfig(
         kiosk_id=kiosk_id,
         unit_id=kiosk.string("unit", pattern=ID_PATTERN, describe=ID_RULE),
@@ -118,8 +120,8 @@ def load_config(path: Path, *, use_enrolment: bool = True) -> KioskConfig:
         default_language=kiosk.string("default_language", languages[0], choices=languages),
         log_dir=kiosk.path("log_dir", None),
         theme=kiosk.string("theme", None, choices=THEME_NAMES),
-        reply=_reply(root, languages),
-        sync=_sync(root, data_dir, kiosk_id, use_enrolment),
+        reply=_reply(root, languages) or (enrolment.reply_promise() if enrolment else None),
+        sync=_sync_table(root.table("sync")) if root.has("sync") else _enrolled_sync(enrolment, data_dir),
         staff=_staff(root),
         hours=parse_hours(root.table("hours")) if root.has("hours") else OpeningHours(),
         about=_about(root, languages),
@@ -183,7 +185,7 @@ def _reply(root: Table, languages: tuple[str, ...]) -> ReplyPromise | None:
     if not root.has("reply"):
         return None
     reply = root.table("reply")
-    promise = ReplyPromise(reply.translations("answerer", languages), reply.integer("days", minimum=1, maximum=60))
+    promise = ReplyPromise(reply.translations("answerer", languages), reply.integer("days", minimum=1, maximum=MAX_REPLY_DAYS))
     reply.finish()
     return promise
 
@@ -203,19 +205,23 @@ def server_problem(server: str, *, allow_insecure_http: bool, allow_with: str) -
     return None
 
 
-def _sync(root: Table, data_dir: Path, kiosk_id: str, use_enrolment: bool) -> SyncConfig | None:
-    if root.has("sync"):
-        return _sync_table(root.table("sync"))
+def _enrolment(root: Table, data_dir: Path, kiosk_id: str) -> Enrolment | None:
+    """The kiosk's enrolment, for what the config does not say itself (its [sync] and [reply])."""
+    if root.has("sync") and root.has("reply"):
+        return None
     from kiosk.enrolment import enrolment_path, read_enrolment
 
-    enrolment = read_enrolment(data_dir) if use_enrolment else None
-    if enrolment is None:
-        return None
-    path = enrolment_path(data_dir)
-    if enrolment.kiosk_id != kiosk_id:
+    enrolment = read_enrolment(data_dir)
+    if enrolment is not None and enrolment.kiosk_id != kiosk_id:
         raise UserError(f"is for the kiosk {enrolment.kiosk_id!r}, but the config says kiosk.id = {kiosk_id!r}: "
-                        "correct the config or enrol again", file=path)
-    return sync_from_enrolment(enrolment, path)
+                        "correct the config or enrol again", file=enrolment_path(data_dir))
+    return enrolment
+
+
+def _enrolled_sync(enrolment: Enrolment | None, data_dir: Path) -> SyncConfig | None:
+    from kiosk.enrolment import enrolment_path
+
+    return None if enrolment is None else sync_from_enrolment(enrolment, enrolment_path(data_dir))
 
 
 def _sync_table(sync: Table) -> SyncConfig:
@@ -288,3 +294,27 @@ def sync_from_enrolment(enrolment: Enrolment, path: Path) -> SyncConfig:
                       ca_file=Path(enrolment.ca_file) if enrolment.ca_file else None,
                       signing_key=enrolment.signing_key.encode(), signing_key_source=f"{path}: signing_key",
                       allow_insecure_http=enrolment.allow_insecure_http)
+
+
+def enrolled_config(data_dir: Path) -> KioskConfig | None:
+    """A kiosk config for a data folder that has no config file, from its enrolment alone: for
+    `kiosk simulate` and `kiosk sync` on a test installation. None if it never enrolled."""
+    from kiosk.enrolment import ENROLLED_KEY_FILE, enrolment_path, read_enrolment
+
+    enrolment = read_enrolment(data_dir)
+    if enrolment is None:
+        return None
+    return KioskConfig(kiosk_id=enrolment.kiosk_id, unit_id=enrolment.unit_id, data_dir=data_dir,
+                       public_key=data_dir / ENROLLED_KEY_FILE, reply=enrolment.reply_promise(), log_dir=data_dir,
+                       sync=sync_from_enrolment(enrolment, enrolment_path(data_dir)))
+
+
+def demo_config(data_dir: Path | None = None) -> KioskConfig:
+    """The demo kiosk: everything embedded (kiosk/demo.py); its keys are made on first start."""
+    from kiosk import demo
+
+    data_dir = (data_dir or demo.demo_data_dir()).expanduser().absolute()
+    return KioskConfig(
+        kiosk_id="demo", unit_id="demo", data_dir=data_dir, public_key=demo.demo_public_key(data_dir),
+        reply=ReplyPromise(demo.DEMO_ANSWERER, demo.DEMO_REPLY_DAYS), staff=StaffConfig(demo.DEMO_PIN_HASH),
+    )

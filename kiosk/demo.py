@@ -1,8 +1,7 @@
-"""The demo kiosk: everything embedded, nothing to set up.
+"""The demo kiosk's own things: nothing to set up (its config: kiosk.config.demo_config).
 
-It keeps its data under the user's state folder, makes a provider key pair there
-on first start (a real provider keeps the private key elsewhere), and uses the
-bundled survey.
+It keeps its data under the user's state folder, makes a provider key pair there on first
+start (a real provider keeps the private key elsewhere), and uses the bundled survey.
 """
 
 from __future__ import annotations
@@ -10,9 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from kiosk.config import KioskConfig, ReplyPromise, StaffConfig
-from kiosk.keynames import PRIVATE_KEY_FILE, PUBLIC_KEY_FILE
 from kiosk.errors import UserError
+from kiosk.keynames import PRIVATE_KEY_FILE, PUBLIC_KEY_FILE
 
 DEMO_ANSWERER = {
     "fi": "Terveysaseman asiakaspalvelu",
@@ -33,8 +31,12 @@ def demo_data_dir() -> Path:
     return Path(state) / "feedback-kiosk" / "demo"
 
 
-def demo_config(data_dir: Path | None = None) -> KioskConfig:
-    data_dir = (data_dir or demo_data_dir()).expanduser().absolute()
+def demo_private_key(data_dir: Path) -> Path:
+    return data_dir / KEYS_FOLDER / PRIVATE_KEY_FILE
+
+
+def demo_public_key(data_dir: Path) -> Path:
+    """The demo provider's public key, made with its private key on first use."""
     keys = data_dir / KEYS_FOLDER
     if not (keys / PUBLIC_KEY_FILE).exists() and not (keys / PRIVATE_KEY_FILE).exists():
         from kiosk.keyfiles import generate_key_pair
@@ -45,18 +47,4 @@ def demo_config(data_dir: Path | None = None) -> KioskConfig:
             raise UserError(f"cannot hold the demo's data ({error.strerror})", file=data_dir,
                             key="--data-dir") from None
         generate_key_pair(keys)
-    return KioskConfig(
-        kiosk_id="demo", unit_id="demo", data_dir=data_dir, public_key=keys / PUBLIC_KEY_FILE,
-        reply=ReplyPromise(DEMO_ANSWERER, DEMO_REPLY_DAYS), staff=StaffConfig(DEMO_PIN_HASH),
-    )
-
-
-def leave_hint(config: KioskConfig, *, after: bool = False) -> str:
-    private_key = config.data_dir / KEYS_FOLDER / PRIVATE_KEY_FILE
-    if not after:
-        return (f"Starting the demo kiosk (data in {config.data_dir}).\n"
-                "To leave the demo, press F10. Ctrl+C, Ctrl+Q and the like do nothing, as on a real kiosk.\n"
-                f"Staff panel: F12, or five quick taps in the top left corner; the demo's PIN is {DEMO_PIN}.")
-    return (f"Left the demo. To read the feedback it collected:\n"
-            f"  kiosk open --key {private_key} --data-dir {config.data_dir}\n"
-            f"  kiosk status --data-dir {config.data_dir}")
+    return keys / PUBLIC_KEY_FILE

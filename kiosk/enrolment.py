@@ -2,7 +2,8 @@
 
 `enrolment.json` in the data folder (mode 0600: it holds the kiosk's token) keeps the
 receiver's address, the credentials and CA file used, the provider's signing key
-(bundles must verify with it) and public keys. A kiosk whose config has no `[sync]`
+(bundles must verify with it) and public keys, and who answers the clients who ask for a
+reply, within how many working days. A kiosk whose config has no `[sync]`
 table syncs with these settings; a kiosk with no config at all (`--data-dir`) also takes
 its id, unit and sealing key from here.
 """
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING
 from kiosk.errors import UserError
 
 if TYPE_CHECKING:
-    from kiosk.config import KioskConfig
+    from kiosk.config import ReplyPromise
 
 ENROLMENT_FILE = "enrolment.json"
 # The receiver's current public key, for a kiosk that has no config file naming one.
@@ -37,6 +38,13 @@ class Enrolment:
     allow_insecure_http: bool = False
     bundle_version: int = 0
     enrolled_at: str = ""
+    reply: dict | None = None  # {"answerer": {language: text}, "days": working days}; None: no replies
+
+    def reply_promise(self) -> ReplyPromise | None:
+        """The provider's promise to clients who ask for a reply, if it makes one."""
+        from kiosk.config import ReplyPromise
+
+        return ReplyPromise(dict(self.reply["answerer"]), int(self.reply["days"])) if self.reply else None
 
 
 def enrolment_path(data_dir: Path) -> Path:
@@ -70,17 +78,3 @@ def write_enrolment(data_dir: Path, enrolment: Enrolment) -> Path:
     path = enrolment_path(data_dir)
     write_atomically(path, json.dumps({"format": FORMAT, **asdict(enrolment)}, indent=2))
     return path
-
-
-def enrolled_config(data_dir: Path) -> KioskConfig | None:
-    """A kiosk config for a data folder that has no config file, from its enrolment: for
-    `kiosk simulate` and `kiosk sync` on a test installation. Replies are offered as in the demo."""
-    from kiosk.config import KioskConfig, ReplyPromise, sync_from_enrolment
-    from kiosk.demo import DEMO_ANSWERER, DEMO_REPLY_DAYS
-
-    enrolment = read_enrolment(data_dir)
-    if enrolment is None:
-        return None
-    return KioskConfig(kiosk_id=enrolment.kiosk_id, unit_id=enrolment.unit_id, data_dir=data_dir,
-                       public_key=data_dir / ENROLLED_KEY_FILE, reply=ReplyPromise(DEMO_ANSWERER, DEMO_REPLY_DAYS),
-                       log_dir=data_dir, sync=sync_from_enrolment(enrolment, enrolment_path(data_dir)))

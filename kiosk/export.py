@@ -1,4 +1,8 @@
-"""Writing opened records for people and systems: JSON Lines, or CSV for spreadsheets."""
+"""Writing opened records for people and systems: JSON Lines, or CSV for spreadsheets.
+
+The columns are the wire record's own (sync/wire/records.py), whoever exports: `kiosk open`
+on a kiosk's queue, or the provider from its database.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,9 @@ import json
 from collections.abc import Iterable
 from typing import TextIO
 
-RESPONSE_COLUMNS = ("id", "survey", "survey_version", "language", "mode", "partial", "misuse", "synthetic",
-                    "hour", "kiosk", "unit", "reply")
-REPLY_COLUMNS = ("reference", "contact_kind", "contact", "language", "promised_days", "hour", "kiosk", "unit",
-                 "synthetic")
-# What the receiver adds to a reply request it stores: when it arrived, and by when to answer.
+from sync.wire.records import REPLY_COLUMNS, RESPONSE_COLUMNS, ReplyRequest, Response
+
+# What the provider adds to a reply request it stores: when it arrived, and by when to answer.
 RECEIVED_REPLY_COLUMNS = ("received_at", "reply_deadline")
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection);
 # a leading apostrophe makes it text, and keeps the + of a phone number.
@@ -19,8 +21,8 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def write_records(records: list[dict], format: str, out: TextIO, *, replies: bool = False) -> None:
-    """`records` are responses, or with `replies` reply requests: a CSV of none still has their columns.
-    Reply requests the receiver stored have two columns more (RECEIVED_REPLY_COLUMNS)."""
+    """`records` are responses, or with `replies` reply requests, in their wire form: a CSV of none
+    still has their columns. Reply requests the provider stored have RECEIVED_REPLY_COLUMNS too."""
     if format == "jsonl":
         for record in records:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -39,28 +41,19 @@ def _write_csv(columns: tuple[str, ...], rows: Iterable[dict], out: TextIO) -> N
 
 
 def _as_text(value: object) -> object:
+    if value is None:
+        return ""
     return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
 
 
 def _response_row(record: dict, questions: list[str]) -> dict:
-    flags = record["flags"]
-    row = {
-        "id": record["id"], "survey": record["survey"]["id"], "survey_version": record["survey"]["version"],
-        "language": record["language"], "mode": record["mode"], "partial": flags["partial"],
-        "misuse": flags["misuse"], "synthetic": flags["synthetic"], "hour": record["hour"],
-        "kiosk": record["kiosk"], "unit": record["unit"], "reply": record.get("reply") or "",
-    }
+    response = Response.from_wire(record)
+    row = response.row()
     for question in questions:
-        answer = record["answers"].get(question, "")
-        row[question] = ";".join(map(str, answer)) if isinstance(answer, list) else answer
+        answer = response.answers.get(question, "")
+        row[question] = ";".join(map(str, answer)) if isinstance(answer, tuple) else answer
     return row
 
 
 def _reply_row(record: dict, received: tuple[str, ...]) -> dict:
-    return {
-        "reference": record["reference"], "contact_kind": record["contact"]["kind"],
-        "contact": record["contact"]["value"], "language": record["language"],
-        "promised_days": record["promised_days"], "hour": record["hour"], "kiosk": record["kiosk"],
-        "unit": record["unit"], "synthetic": record.get("flags", {}).get("synthetic", ""),
-        **{column: record.get(column) or "" for column in received},
-    }
+    return {**ReplyRequest.from_wire(record).row(), **{column: record.get(column) for column in received}}

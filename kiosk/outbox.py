@@ -92,8 +92,8 @@ class _CorruptSegment(ValueError):
 
 
 def _synchronized(method: _Method) -> _Method:
-    """One lock around every public method: the UI thread appends while a sync thread
-    reads and removes."""
+    """One lock around every public method: the app's worker threads append (the recorder) while
+    the uploader's thread reads and removes, and the staff panel's thread counts."""
 
     @functools.wraps(method)
     def locked(self: Outbox, *args: Any, **kwargs: Any) -> Any:

@@ -23,8 +23,9 @@ from kiosk.health import Health, write_health
 from sync.wire.protocol import CLOCK_SYNCED, CLOCK_UNSYNCED
 
 if TYPE_CHECKING:
-    from kiosk.outbox import Outbox
     from kiosk.keyfiles import PublicKey
+    from kiosk.outbox import Outbox
+    from sync.wire.records import Record
 
 log = logging.getLogger(__name__)
 # Sealed envelopes kept in memory while the disk refuses them: days of feedback at a busy kiosk.
@@ -84,7 +85,7 @@ class Recorder:
     def unsaved(self) -> int:
         return len(self._unsaved)
 
-    def record(self, records: list[dict]) -> None:
+    def record(self, records: list[Record]) -> None:
         """Seal the records and make them durable; raises RecordingFailed if the disk refused."""
         if not records:
             return
@@ -98,7 +99,7 @@ class Recorder:
         extra = {"clock": CLOCK_SYNCED if self._clock_check() else CLOCK_UNSYNCED}
         with self._lock:
             self._load_key()
-            self._unsaved.extend(seal(record, self._key, kiosk_id=self._config.kiosk_id, extra=extra)
+            self._unsaved.extend(seal(record.to_wire(), self._key, kiosk_id=self._config.kiosk_id, extra=extra)
                                  for record in records)
             del self._unsaved[:-MAX_UNSAVED]
             self._flush()

@@ -1,4 +1,4 @@
-"""`kiosk simulate N`: synthetic visits through the same session and recorder as the app's,
+"""`kiosk simulate N`: synthetic visits through the same visit and recorder as the app's,
 for load tests and for checking a new installation end to end.
 
 Every response is marked synthetic (`flags.synthetic`), so the provider can leave it out
@@ -15,7 +15,7 @@ from kiosk.config import KioskConfig
 from kiosk.errors import UserError
 from kiosk.guard import Contact
 from kiosk.recorder import Recorder, RecordingFailed
-from kiosk.visit import Origin, Session
+from kiosk.visit import Visit, VisitRules
 from kiosk.survey import Question, Survey
 
 TEXT_SHARE = 0.3
@@ -48,6 +48,7 @@ def simulate(config: KioskConfig, count: int, *, seed: int = 0) -> Simulated:
     survey = survey_in_use(config, bundle)
     languages = [code for code in config.languages if code in survey.languages] or list(survey.languages)
     rng = random.Random(seed)
+    rules = VisitRules.from_config(config, synthetic=True)
     recorder = Recorder(config)
     if bundle:
         recorder.use_key(bundle_public_key(bundle))
@@ -56,14 +57,12 @@ def simulate(config: KioskConfig, count: int, *, seed: int = 0) -> Simulated:
         queued = len(recorder.outbox)
         with_text = reply_requests = 0
         for number in range(count):
-            session = Session(survey, rng.choice(languages), Origin(config.kiosk_id, config.unit_id, synthetic=True),
-                              free_text_max=config.free_text_max,
-                              reply_days=config.reply.days if config.reply else None)
-            question = session.start()
+            visit = Visit(survey, rules, language=rng.choice(languages))
+            question = visit.start()
             while question is not None:
-                question = _answer(session, question, rng, number)
-            records = session.finish()
-            with_text += any(survey.question(key).type == "text" for key in session.answers)
+                question = _answer(visit, question, rng, number)
+            with_text += any(survey.question(key).type == "text" for key in visit.answers)
+            records = visit.end()
             reply_requests += len(records) - 1
             recorder.record(records)
             queued += len(records)
@@ -74,16 +73,16 @@ def simulate(config: KioskConfig, count: int, *, seed: int = 0) -> Simulated:
     return Simulated(survey, count, with_text, reply_requests, queued)
 
 
-def _answer(session: Session, question: Question, rng: random.Random, number: int) -> Question | None:
+def _answer(visit: Visit, question: Question, rng: random.Random, number: int) -> Question | None:
     if question.type == "text":
         if question.optional and rng.random() >= TEXT_SHARE:
-            return session.skip()
-        return session.answer(rng.choice(SYNTHETIC_TEXTS))
+            return visit.skip()
+        return visit.answer(rng.choice(SYNTHETIC_TEXTS))
     if question.type == "reply":
         if question.optional and rng.random() >= REPLY_SHARE:
-            return session.skip()
-        return session.request_reply(Contact("email", f"simulated-{number}@example.invalid"))
+            return visit.skip()
+        return visit.request_reply(Contact("email", f"simulated-{number}@example.invalid"))
     if question.type == "multi":
         chosen = rng.sample(question.options, rng.randint(1, question.max_choices or len(question.options)))
-        return session.answer(tuple(option.value for option in chosen))
-    return session.answer(rng.choice(question.options).value)
+        return visit.answer(tuple(option.value for option in chosen))
+    return visit.answer(rng.choice(question.options).value)

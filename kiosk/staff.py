@@ -1,12 +1,14 @@
-"""What staff see and do at the kiosk, without any client's answers.
+"""What staff see, set and do at the kiosk, without any client's answers.
 
 The staff panel shows whether feedback is leaving the building: queue, sync, disk,
 key, survey, clock. Nothing here can read a response: the kiosk holds only sealed
-envelopes and the counts about them.
+envelopes and the counts about them. What staff set (a pause, the kiosk's look) and the
+PIN's lock-out are kept in the data folder, so that they outlast a restart.
 """
 
 from __future__ import annotations
 
+import logging
 import shutil
 import subprocess
 import time
@@ -14,11 +16,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk import __version__
-from kiosk.clock import clock_synchronized
-from kiosk.outbox import OutboxError
-from kiosk.station import Station
+from kiosk.config import THEME_NAMES, StaffConfig
+from kiosk.pin import PinGuard
+
+if TYPE_CHECKING:
+    from kiosk.station import Station
+
+log = logging.getLogger(__name__)
 
 # Who answers, recorded in the next response: assisted feedback changes what people say.
 MODES = ("self", "staff-help", "relative-help", "on-behalf", "interpreter")
@@ -27,6 +34,56 @@ EXIT_RESTART = 75
 EXIT_TO_SHELL = 76
 # --no-ask-password: a password prompt must never appear on the kiosk's screen.
 POWER_COMMANDS = {action: ["systemctl", "--no-ask-password", action] for action in ("poweroff", "reboot")}
+PAUSED_FILE = "paused"
+THEME_FILE = "theme"  # the theme staff chose in the panel: it outlives restarts, and wins over the config's
+
+
+class StaffSettings:
+    """What staff set at this kiosk, kept in its data folder: a pause, the look, the PIN's lock-out."""
+
+    def __init__(self, data_dir: Path, config: StaffConfig):
+        self._data_dir = data_dir
+        self.config = config
+        self._pin_guard: PinGuard | None = None
+
+    @property
+    def paused(self) -> bool:
+        return is_paused(self._data_dir)
+
+    def set_paused(self, paused: bool) -> None:
+        marker = self._data_dir / PAUSED_FILE
+        if paused:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+        else:
+            marker.unlink(missing_ok=True)
+
+    @property
+    def theme(self) -> str | None:
+        """The theme staff last chose in the panel, if any."""
+        try:
+            name = (self._data_dir / THEME_FILE).read_text().strip()
+        except OSError:
+            return None
+        return name if name in THEME_NAMES else None
+
+    def choose_theme(self, name: str) -> None:
+        try:
+            self._data_dir.mkdir(parents=True, exist_ok=True)
+            (self._data_dir / THEME_FILE).write_text(name)
+        except OSError as error:  # the look changed all the same; it lasts until a restart
+            log.warning("the theme staff chose is not kept: %s", error)
+
+    @property
+    def pin_guard(self) -> PinGuard | None:
+        """None where no PIN was set (`kiosk set-pin`): then there is no way in."""
+        if self._pin_guard is None and self.config.pin_hash:
+            self._pin_guard = PinGuard(self.config.pin_hash, self._data_dir)
+        return self._pin_guard
+
+
+def is_paused(data_dir: Path) -> bool:
+    return (data_dir / PAUSED_FILE).exists()
 
 
 @dataclass(frozen=True)
@@ -39,14 +96,18 @@ class StatusLine:
 def status_lines(station: Station, *, started: float, monotonic: Callable[[], float] = time.monotonic,
                  now: Callable[[], float] = time.time) -> list[StatusLine]:
     """The panel's figures, each a plain value; the screen adds the words. Staff look most when
-    the kiosk is out of order: a queue or a folder that cannot be read is shown, not raised."""
+    the kiosk is out of order: a queue or a folder that cannot be read is shown, not raised.
+    It reads files and takes locks that a stalled disk can hold: call it off the UI's loop."""
+    from kiosk.clock import clock_synchronized  # ctypes: not on the way to the first screen
+    from kiosk.outbox import OutboxError
+
     config, recorder = station.config, station.recorder
     try:
         outbox = recorder.outbox
         queued, oldest, outbox_error = len(outbox), outbox.oldest_queued_at(), None
     except OutboxError as error:  # say, another process holds it; the reason matters, not the folder's path
         queued, oldest, outbox_error = 0, None, str(error).replace(str(config.outbox_dir), "outbox")
-    sync = station.uploader.state.snapshot() if station.uploader else None
+    sync = station.sync.status() if station.sync else None
     sync_error = (sync.auth_error or sync.last_error) if sync else None
     key = recorder.key
     free = _disk_free(config.data_dir)
@@ -66,6 +127,7 @@ def status_lines(station: Station, *, started: float, monotonic: Callable[[], fl
         StatusLine("software", __version__),
         StatusLine("uptime", duration(monotonic() - started)),
         StatusLine("clock", "yes" if synchronized else "no", trouble=not synchronized),
+        StatusLine("paused", "yes" if station.staff.paused else "no", trouble=station.staff.paused),
     ]
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from kiosk.health import read_health
 from kiosk.quarantine import Quarantine
+from kiosk.staff import is_paused
 from kiosk.sync_status import read_sync_status
 
 
@@ -32,6 +33,7 @@ def read_status(data_dir: Path) -> dict:
     status["last_report_age_seconds"] = round(time.time() - health.updated) if health else None
     status["unsaved_in_memory"] = health.unsaved if health else 0
     status["last_write_error"] = health.last_write_error if health else None
+    status["paused"] = is_paused(data_dir)
     status.update(_sync_status(data_dir))
     return status
 
@@ -66,6 +68,8 @@ def render_status(status: dict) -> str:
         lines.append(f"Not yet on disk:      {status['unsaved_in_memory']} (kept in memory, retried)")
     if status["queue_error"]:
         lines.append(f"Queue problem:        {status['queue_error']}")
+    if status["paused"]:
+        lines.append("Paused:               yes (staff paused it in the staff panel; it collects nothing)")
     if status["kiosk_pid"] is not None:
         lines.append(f"Kiosk process:        {status['kiosk_pid']} (last report {_age(status['last_report_age_seconds'])} ago)")
     lines += _render_sync(status)

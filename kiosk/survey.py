@@ -61,6 +61,12 @@ class Question:
     def option(self, value: int | str) -> Option:
         return next(option for option in self.options if option.value == value)
 
+    def has_option(self, value: object) -> bool:
+        """Whether `value` is one of the options' values (the kiosk and the provider both check
+        answers with it). Compared by type too: True is not the face 1 (True == 1), "3" is not
+        the scale's 3, and an unhashable value is refused, not a TypeError."""
+        return any(type(value) is type(option.value) and value == option.value for option in self.options)
+
 
 @dataclass(frozen=True)
 class Survey:

@@ -1,5 +1,5 @@
-"""How syncing is going: read by the staff panel (in the kiosk's process) and, through
-`sync.json` in the data folder, by `kiosk status` in another process."""
+"""How syncing is going: written by the uploader, read by the staff panel (in the kiosk's
+process) and, through `sync.json` in the data folder, by `kiosk status` in another process."""
 
 from __future__ import annotations
 
@@ -21,12 +21,10 @@ SYNC_FILE = "sync.json"
 class SyncStatus:
     """Times are unix times."""
 
-    last_attempt: float | None = None
     last_success: float | None = None  # the last round that sent everything and was answered
     last_error: str | None = None  # None once a round succeeds again
     last_error_at: float | None = None
     auth_error: str | None = None  # the receiver refused the credentials (401/403): staff must act
-    backoff_until: float | None = None
     quarantined: int = 0  # envelopes the receiver rejected, kept in the quarantine folder
     bundle_refused: str | None = None  # why the last bundle offered was not taken
 

@@ -1,42 +1,55 @@
-"""One client's visit to the kiosk: where they are in the survey and what they answered.
+"""One person at the kiosk's screen, from their first touch until the screen is cleared for the next.
 
-A session lives only in memory. It ends in `finish()` (the client reached the end)
-or `abandon()` (the client walked away), each of which turns it into the records to
-seal; after that the app drops it, so nothing of one client reaches the next.
+A visit lives only in memory: where the person is in the survey and what they answered,
+and what they chose for themselves (language, who helps them, speech, bigger text). The
+app holds one and replaces it as a whole when the screen is cleared, so nothing of one
+person reaches the next. `end()` turns it into the records to seal, once: however many
+paths end the same visit (the thanks screen, the idle timer, staff coming in), it is
+recorded at most once.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from kiosk.config import PartialPolicy
 from kiosk.survey import Answer, Question, Survey
+from sync.wire.records import Origin, Record, ReplyRequest, Response
 
 if TYPE_CHECKING:
+    from kiosk.config import KioskConfig, PartialPolicy
     from kiosk.guard import Contact
 
 # Reference codes are read aloud over the phone: no letters or digits that look or sound alike.
 REFERENCE_ALPHABET = "ACDEFHJKLMNPRTUVWXY34679"
 REFERENCE_LENGTH = 6
-SELF = "self"  # the client answers alone; other modes come from staff (assisted feedback)
+SELF = "self"  # the person answers alone; other modes come from staff (assisted feedback)
 
 
 @dataclass(frozen=True)
-class Origin:
-    """Where and how a response was given, copied into every record."""
+class VisitRules:
+    """What every visit at this kiosk follows, from its config."""
 
     kiosk_id: str
     unit_id: str
-    mode: str = SELF
-    synthetic: bool = False
+    default_language: str = "fi"
+    partial: PartialPolicy = "keep-rating"
+    reply_days: int | None = None  # None: this kiosk does not offer replies
+    free_text_max: int = 1000
+    min_interval: float = 5  # seconds: a headline answer sooner after the previous response is flagged
+    synthetic: bool = False  # test data (`kiosk simulate`)
+
+    @classmethod
+    def from_config(cls, config: KioskConfig, *, synthetic: bool = False) -> VisitRules:
+        return cls(config.kiosk_id, config.unit_id, config.default_language, config.partial,
+                   config.reply.days if config.reply else None, config.free_text_max, config.min_interval, synthetic)
 
 
 @dataclass(frozen=True)
-class ReplyRequest:
+class ReplyWish:
     contact: Contact
     reference: str
 
@@ -58,21 +71,36 @@ def format_reference(reference: str) -> str:
 
 
 @dataclass
-class Session:
+class Visit:
     survey: Survey
-    language: str
-    origin: Origin
-    free_text_max: int = 1000
-    reply_days: int | None = None  # None: this kiosk does not offer replies
-    previous_response_at: float | None = None
-    min_interval: float = 5
+    rules: VisitRules
+    language: str = ""  # "": the kiosk's default language
+    mode: str = SELF
+    speech: bool = False  # every screen read aloud (speech mode)
+    bigger_text: bool = False
+    previous_response_at: float | None = None  # the kiosk's last response, by `clock`: for the misuse check
     clock: Callable[[], float] = time.monotonic
     answers: dict[str, Answer] = field(default_factory=dict)
-    reply: ReplyRequest | None = None
+    reply: ReplyWish | None = None
     _trail: list[Question] = field(default_factory=list)
     _headline_at: float | None = None
-
     _done: bool = False
+    _ended: bool = False
+
+    def __post_init__(self) -> None:
+        self.language = self.language or self.rules.default_language
+
+    @property
+    def someone_is_here(self) -> bool:
+        """Whether anything on screen is this person's: then the screen is cleared when they leave."""
+        return (self.started or bool(self.answers) or self.language != self.rules.default_language
+                or self.mode != SELF or self.speech or self.bigger_text)
+
+    def with_survey(self, survey: Survey) -> Visit:
+        """The same person's visit, asking `survey` (a bundle changed it before they began)."""
+        if self.started or self.answers:
+            raise ValueError("the visit has begun: it keeps its survey")
+        return replace(self, survey=survey)
 
     # -- where the client is -------------------------------------------------
 
@@ -117,7 +145,7 @@ class Session:
         return counted
 
     def _offered(self, question: Question) -> bool:
-        return question.type != "reply" or self.reply_days is not None
+        return question.type != "reply" or self.rules.reply_days is not None
 
     def _next_after(self, question: Question) -> Question | None:
         later = self.survey.questions[self.survey.questions.index(question) + 1:]
@@ -151,7 +179,7 @@ class Session:
         question = self._require_current()
         if question.type != "reply":
             raise ValueError("the current question is not a reply request")
-        self.reply = ReplyRequest(contact, self.reply.reference if self.reply else new_reference())
+        self.reply = ReplyWish(contact, self.reply.reference if self.reply else new_reference())
         return self._advance(question)
 
     def back(self) -> Question | None:
@@ -185,83 +213,69 @@ class Session:
                 raise ValueError(f"not a text for {question.id!r}: {value!r}")
             from kiosk.guard import clean_text, redact
 
-            return redact(clean_text(value, self.free_text_max))[:self.free_text_max]
+            return redact(clean_text(value, self.rules.free_text_max))[:self.rules.free_text_max]
         if question.type == "multi":
             chosen = tuple(value) if isinstance(value, (tuple, list)) else (value,)
-            valid = all(is_option_value(question, choice) for choice in chosen)
+            valid = all(question.has_option(choice) for choice in chosen)
             if not valid or len(chosen) > (question.max_choices or len(question.options)):
                 raise ValueError(f"not a valid choice for {question.id!r}: {value!r}")
             return tuple(option.value for option in question.options if option.value in chosen)
-        if question.type == "reply" or not is_option_value(question, value):
+        if question.type == "reply" or not question.has_option(value):
             raise ValueError(f"not a valid answer to {question.id!r}: {value!r}")
         return value
 
     # -- the records to seal --------------------------------------------------
 
-    def finish(self, now: datetime | None = None) -> list[dict]:
-        """The records of a completed visit: the response, and the reply request in a record of
-        its own, linked to the response only by a random reference."""
-        if not self._done:
-            raise ValueError("the visit is not finished")
-        hour = _hour(now)
-        records = [self._response(self.answers, partial=False, hour=hour)]
-        if self.reply is not None:
-            records.append(self._reply_request(hour))
+    def end(self, now: datetime | None = None) -> list[Record]:
+        """The records this visit leaves, the first time it is asked; nothing after that.
+
+        A finished visit leaves its response, and the reply request in a record of its own,
+        linked only by a random reference. An abandoned one (the person walked away, staff
+        came in) leaves, under `keep-rating`, an answered headline question, marked partial;
+        free text and contact details are always dropped: the person never sent them.
+        Afterwards the visit holds no answers: only the person's own choices (language, speech)
+        stay, for the screen that says goodbye."""
+        if self._ended:
+            return []
+        self._ended = True
+        records = self._records(_hour(now))
+        self.answers, self.reply = {}, None
         return records
 
-    def abandon(self, policy: PartialPolicy, now: datetime | None = None) -> list[dict]:
-        """The client walked away. With `keep-rating` an answered headline question is kept,
-        marked partial; free text and contact details are always dropped: the client never
-        sent them."""
-        if self._done or policy == "discard" or self.survey.headline.id not in self.answers:
+    def _records(self, hour: str) -> list[Record]:
+        if self._done:
+            records: list[Record] = [self._response(dict(self.answers), partial=False, hour=hour)]
+            if self.reply is not None:
+                records.append(self._reply_request(hour))
+            return records
+        if self.rules.partial == "discard" or self.survey.headline.id not in self.answers:
             return []
         kept = {question_id: answer for question_id, answer in self.answers.items()
                 if self.survey.question(question_id).type != "text"}
-        return [self._response(kept, partial=True, hour=_hour(now), with_reply=False)]
+        return [self._response(kept, partial=True, hour=hour)]
 
     @property
     def misuse(self) -> bool:
         """A headline answer too soon after the previous response: kept, but flagged."""
         if self._headline_at is None or self.previous_response_at is None:
             return False
-        return self._headline_at - self.previous_response_at < self.min_interval
+        return self._headline_at - self.previous_response_at < self.rules.min_interval
 
-    def _response(self, answers: dict[str, Answer], *, partial: bool, hour: str, with_reply: bool = True) -> dict:
-        return {
-            "type": "response",
-            "id": _new_id(),
-            "survey": {"id": self.survey.id, "version": self.survey.version},
-            "language": self.language,
-            "answers": {key: list(value) if isinstance(value, tuple) else value for key, value in answers.items()},
-            "mode": self.origin.mode,
-            "flags": {"partial": partial, "misuse": self.misuse, "synthetic": self.origin.synthetic},
-            "kiosk": self.origin.kiosk_id,
-            "unit": self.origin.unit_id,
-            "hour": hour,
-            "reply": self.reply.reference if with_reply and self.reply else None,
-        }
+    def _origin(self, hour: str) -> Origin:
+        return Origin(self.rules.kiosk_id, self.rules.unit_id, hour)
 
-    def _reply_request(self, hour: str) -> dict:
-        assert self.reply is not None
-        return {
-            "type": "reply_request",
-            "id": _new_id(),
-            "reference": self.reply.reference,
-            "contact": {"kind": self.reply.contact.kind, "value": self.reply.contact.value},
-            "language": self.language,
-            "promised_days": self.reply_days,
-            "kiosk": self.origin.kiosk_id,
-            "unit": self.origin.unit_id,
-            "hour": hour,
-            "flags": {"synthetic": self.origin.synthetic},
-        }
+    def _response(self, answers: dict[str, Answer], *, partial: bool, hour: str) -> Response:
+        return Response(
+            id=_new_id(), survey_id=self.survey.id, survey_version=self.survey.version, language=self.language,
+            answers=answers, mode=self.mode, origin=self._origin(hour), partial=partial, misuse=self.misuse,
+            synthetic=self.rules.synthetic, reply=self.reply.reference if self.reply and not partial else None)
 
-
-def is_option_value(question: Question, value: object) -> bool:
-    """Whether `value` is the value of one of the question's options (the kiosk and the receiver
-    both check answers with it). Compared by type too: True is not the face 1 (True == 1), "3"
-    is not the scale's 3, and an unhashable value is refused, not a TypeError."""
-    return any(type(value) is type(option.value) and value == option.value for option in question.options)
+    def _reply_request(self, hour: str) -> ReplyRequest:
+        assert self.reply is not None and self.rules.reply_days is not None
+        return ReplyRequest(
+            id=_new_id(), reference=self.reply.reference, contact_kind=self.reply.contact.kind,
+            contact=self.reply.contact.value, language=self.language, promised_days=self.rules.reply_days,
+            origin=self._origin(hour), synthetic=self.rules.synthetic)
 
 
 def _new_id() -> str:

@@ -21,7 +21,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from kiosk import __version__
-from sync.wire.bundle import encode_for_wire, load_signing_key, public_pem
+from provider.signing import load_signing_key
+from sync.wire.bundle import encode_for_wire, public_pem
 from sync.wire.protocol import BATCHES, BUNDLE, ENROL, HEALTH, HEARTBEAT, IDEMPOTENCY_KEY, KIOSK_MISMATCH
 from provider.auth import authenticate, client_certificate
 from provider.batches import BatchReceiver, parse_json, parse_upload
@@ -118,7 +119,14 @@ async def _enrol(request: Request) -> Response:
     log.info("kiosk %s enrolled", kiosk.id)
     return JSONResponse({"kiosk": kiosk.id, "unit": kiosk.unit, "signing_key": parts.signing_key_pem,
                          "keys": [{"kid": pair.kid, "pem": pair.public_pem} for pair in parts.keyring.newest_first],
-                         "bundle_version": version})
+                         "bundle_version": version, "reply": _reply_promise(parts.config)})
+
+
+def _reply_promise(config: ReceiverConfig) -> dict | None:
+    """What the kiosk promises a client who asks for a reply; None: it offers no reply."""
+    if config.reply_answerer is None:
+        return None
+    return {"answerer": config.reply_answerer, "days": config.reply_working_days}
 
 
 async def _health(request: Request) -> Response:

@@ -8,19 +8,19 @@ import json
 import logging
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from kiosk.sealing import EnvelopeError, open_envelope
-from sync.wire.protocol import (CLOCK_SYNCED, CLOCK_UNSYNCED, DUPLICATE, INVALID_RECORD, KIOSK_MISMATCH, REJECTED,
-                           STORED)
 from provider.deadlines import reply_deadline
 from provider.keyring import KeyRing
 from provider.problems import Problem
-from provider.records import RecordRefused, is_unicode, reply_fields, response_fields
-from provider.store import ClaimKind, Kiosk, Store, utc_text
+from provider.records import RecordRefused, checked_record, is_unicode
+from provider.store import ClaimKind, Kiosk, Received, Store, utc_text
 from provider.surveys import SurveyCatalog
+from sync.wire.protocol import CLOCK_SYNCED, CLOCK_UNSYNCED, DUPLICATE, KIOSK_MISMATCH, REJECTED, STORED
+from sync.wire.records import Record, ReplyRequest
 
 log = logging.getLogger(__name__)
 
@@ -67,11 +67,10 @@ def parse_upload(body: bytes, idempotency_key: str | None, kiosk: Kiosk, max_bat
 
 @dataclass
 class _Opened:
-    """A batch's envelopes, opened: a result each (status None: to be stored), and the rows to store."""
+    """A batch's envelopes, opened: a result each (no status yet: to be stored), and the records to store."""
 
     results: list[dict] = field(default_factory=list)
-    responses: list[dict] = field(default_factory=list)
-    replies: list[dict] = field(default_factory=list)
+    received: list[Received] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -95,7 +94,7 @@ class BatchReceiver:
                           retry_after=IN_FLIGHT_RETRY_SECONDS)
         try:
             opened = self._open_all(upload.envelopes, kiosk, now)
-            answer = self.store.store_batch(kiosk.id, upload.batch, opened.responses, opened.replies,
+            answer = self.store.store_batch(kiosk.id, upload.batch, opened.received,
                                             lambda stored: _answer(upload.batch, now, opened.results, stored))
         except BaseException:
             self._release(upload.batch, kiosk)
@@ -118,7 +117,7 @@ class BatchReceiver:
             result = {"id": envelope_id if isinstance(envelope_id, str) else None}
             opened.results.append(result)
             try:
-                kind, row = self._open(envelope, kiosk)
+                record = self._open(envelope, kiosk)
             except (EnvelopeError, RecordRefused) as refusal:
                 result.update(status=REJECTED, reason=refusal.reason)
                 continue
@@ -126,16 +125,14 @@ class BatchReceiver:
                 result["status"] = DUPLICATE
                 continue
             seen.add(envelope_id)
-            row.update(kiosk=kiosk.id, unit=kiosk.unit, clock_synced=_CLOCKS[envelope.get("clock")],
-                       received_at=received_at)
-            if kind == "reply_request":
-                opened.replies.append({**row, "reply_deadline": deadline})
-            else:
-                opened.responses.append(row)
+            # Stored under the unit the kiosk is registered with, whatever its config says.
+            record = replace(record, origin=replace(record.origin, unit=kiosk.unit))
+            opened.received.append(Received(record, _CLOCKS[envelope.get("clock")], received_at,
+                                            deadline if isinstance(record, ReplyRequest) else None))
         return opened
 
-    def _open(self, envelope: object, kiosk: Kiosk) -> tuple[str, dict]:
-        """The record's type and its row; raises EnvelopeError or RecordRefused with the reason."""
+    def _open(self, envelope: object, kiosk: Kiosk) -> Record:
+        """The envelope's record, checked; raises EnvelopeError or RecordRefused with the reason."""
         if isinstance(envelope, dict) and isinstance(envelope.get("kiosk"), str) and envelope["kiosk"] != kiosk.id:
             raise RecordRefused(KIOSK_MISMATCH, "the envelope names another kiosk than the credentials")
         key = self.keyring.find(envelope.get("kid") if isinstance(envelope, dict) else None)
@@ -144,12 +141,7 @@ class BatchReceiver:
             raise EnvelopeError("malformed")
         if not is_unicode(record):
             raise EnvelopeError("not-json")
-        kind = record.get("type")
-        if kind == "response":
-            return kind, response_fields(record, kiosk.id, self.surveys.get)
-        if kind == "reply_request":
-            return kind, reply_fields(record, kiosk.id)
-        raise RecordRefused(INVALID_RECORD, "the record is neither a response nor a reply request")
+        return checked_record(record, kiosk.id, self.surveys.get)
 
 
 def _answer(batch: str, now: datetime, results: list[dict], stored: set[str]) -> dict:

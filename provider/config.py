@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from kiosk.languages import CODES
 from kiosk.tomlfile import Table
-from sync.wire.protocol import DEFAULT_MAX_BATCH, DEFAULT_MAX_BODY_BYTES
+from sync.wire.protocol import DEFAULT_MAX_BATCH, DEFAULT_MAX_BODY_BYTES, MAX_REPLY_DAYS
 
 DEFAULT_LISTEN = "127.0.0.1:8443"
 DEFAULT_DATA_DIR = Path("/var/lib/kiosk-receiver")
@@ -38,6 +39,9 @@ class ReceiverConfig:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     requests_per_minute: int = 60
     reply_working_days: int = 5
+    # [reply] answerer: who answers the clients who ask for a reply, in every kiosk language;
+    # kiosks enrolled with this receiver promise replies in these words. None: no replies offered.
+    reply_answerer: dict[str, str] | None = None
     tls: TLSConfig | None = None  # None: plain HTTP, on a loopback address only
     source: Path | None = None
 
@@ -58,7 +62,8 @@ def load_config(path: Path) -> ReceiverConfig:
         max_body_bytes=receiver.integer("max_body_bytes", DEFAULT_MAX_BODY_BYTES, minimum=1024,
                                         maximum=256 * 1024 * 1024),
         requests_per_minute=receiver.integer("requests_per_minute", 60, minimum=1, maximum=100_000),
-        reply_working_days=receiver.integer("reply_working_days", 5, minimum=1, maximum=60),
+        reply_working_days=receiver.integer("reply_working_days", 5, minimum=1, maximum=MAX_REPLY_DAYS),
+        reply_answerer=_reply_answerer(root),
         tls=_tls(root, receiver, host),
         source=path,
     )
@@ -74,6 +79,17 @@ def _listen(receiver: Table) -> tuple[str, int]:
     if not colon or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
         raise receiver.error("listen", f"must be host:port, like {DEFAULT_LISTEN!r}, not {value!r}")
     return host, int(port)
+
+
+def _reply_answerer(root: Table) -> dict[str, str] | None:
+    if not root.has("reply"):
+        return None
+    reply = root.table("reply")
+    if reply.has("days"):  # as in a kiosk's [reply]: here the days are the receiver's
+        raise reply.error("days", "is not a key here: the days promised are [receiver] reply_working_days")
+    answerer = reply.translations("answerer", CODES)
+    reply.finish()
+    return answerer
 
 
 def _database(receiver: Table, data_dir: Path) -> str:

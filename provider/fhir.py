@@ -23,7 +23,7 @@ ITEM_TYPES = {"faces": "choice", "scale": "choice", "single": "choice", "multi":
 # An abandoned visit ("partial") will never be finished: R4's "stopped", not "in-progress"
 # (which promises that answers are still coming).
 PARTIAL_STATUS = "stopped"
-RECORD_HOUR = "%Y-%m-%dT%H:%MZ"  # kiosk.visit._hour
+RECORD_HOUR = "%Y-%m-%dT%H:%MZ"  # a record's hour (sync/wire/records.py, Origin)
 FHIR_DATETIME = "%Y-%m-%dT%H:%M:%SZ"  # FHIR wants the seconds whenever there is a time
 
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from commands.kiosk import PASSPHRASE_ENV
+from kiosk.keynames import PASSPHRASE_ENV
 from kiosk.errors import UserError
 from kiosk.keyfiles import (PRIVATE_KEY_FILE, PUBLIC_KEY_FILE, PrivateKey, generate_key_pair, load_private_key,
                             load_public_key, private_key_is_encrypted)

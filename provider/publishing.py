@@ -16,7 +16,8 @@ from pathlib import Path
 from kiosk.errors import UserError
 from kiosk.survey import ID_PATTERN, ID_RULE, Survey, load_survey
 from kiosk.tomlfile import Table
-from sync.wire.bundle import load_signing_key, make_bundle, sign
+from provider.signing import load_signing_key
+from sync.wire.bundle import make_bundle, sign
 from provider.keyring import load_pairs
 from provider.store import Store, StoredBundle
 

@@ -16,11 +16,12 @@ from typing import Any
 
 from provider.database import Database, Transaction, open_database
 from provider.schema import create_schema
+from sync.wire import records as wire
+from sync.wire.records import Record, ReplyRequest, Response
 
-RESPONSE_COLUMNS = ("id", "kiosk", "unit", "survey", "survey_version", "language", "mode", "partial", "misuse",
-                    "synthetic", "hour", "reply", "answers", "clock_synced", "received_at")
-REPLY_COLUMNS = ("id", "reference", "contact_kind", "contact", "language", "promised_days", "kiosk", "unit", "hour",
-                 "synthetic", "clock_synced", "received_at", "reply_deadline")
+# A table's columns: the wire record's (sync/wire/records.py), then what the provider adds.
+RESPONSE_COLUMNS = wire.RESPONSE_COLUMNS + ("answers", "clock_synced", "received_at")
+REPLY_COLUMNS = wire.REPLY_COLUMNS + ("clock_synced", "received_at", "reply_deadline")
 # A batch claimed this long ago and never finished was left by a receiver that stopped: take it over.
 STALE_CLAIM = timedelta(minutes=2)
 _IN_CHUNK = 500  # ids per `IN (...)`: well below every database's limit on parameters
@@ -71,6 +72,17 @@ class StoredBundle:
     version: int
     raw: bytes
     signature: bytes
+
+
+@dataclass(frozen=True)
+class Received:
+    """A record as the provider keeps it: with whether the kiosk's clock was synchronised
+    (None: the kiosk did not say), when it arrived and, for a reply request, by when to answer."""
+
+    record: Record
+    clock_synced: bool | None
+    received_at: str
+    reply_deadline: str | None = None
 
 
 @dataclass(frozen=True)
@@ -187,10 +199,12 @@ class Store:
         with self._db.transaction() as tx:
             tx.run("DELETE FROM batches WHERE kiosk = ? AND batch = ? AND state = ?", (kiosk_id, batch, _PROCESSING))
 
-    def store_batch(self, kiosk_id: str, batch: str, responses: Sequence[dict], replies: Sequence[dict],
+    def store_batch(self, kiosk_id: str, batch: str, received: Sequence[Received],
                     answer_for: Callable[[set[str]], dict]) -> dict:
-        """Store the rows of a claimed batch (each id once in it) and its answer, in one transaction.
+        """Store the records of a claimed batch (each id once in it) and its answer, in one transaction.
         `answer_for` gets the ids stored now (the others were stored before) and makes the answer."""
+        responses = [_response_row(item) for item in received if isinstance(item.record, Response)]
+        replies = [_reply_row(item) for item in received if isinstance(item.record, ReplyRequest)]
         with self._db.transaction() as tx:
             stored = (_insert_new(tx, "responses", RESPONSE_COLUMNS, responses, kiosk_id, batch)
                       | _insert_new(tx, "reply_requests", REPLY_COLUMNS, replies, kiosk_id, batch))
@@ -233,13 +247,14 @@ class Store:
     # -- reading and tidying ----------------------------------------------------------------
 
     def responses(self, *, since: str | None = None, include_synthetic: bool = False) -> list[dict]:
-        """Responses in the record format of kiosk/visit.py, plus `clock` and `received_at`."""
+        """Responses in their wire form (sync/wire/records.py), plus `clock` and `received_at`;
+        without synthetic ones unless asked."""
         rows = self._rows("responses", RESPONSE_COLUMNS, since, include_synthetic)
         return [_response_record(row) for row in rows]
 
     def reply_requests(self, *, since: str | None = None, include_synthetic: bool = False) -> list[dict]:
-        """Reply requests in the record format of kiosk/visit.py, plus `clock`, `received_at` and
-        `reply_deadline`; without synthetic ones unless asked."""
+        """Reply requests in their wire form, plus `clock`, `received_at` and `reply_deadline`;
+        without synthetic ones unless asked."""
         rows = self._rows("reply_requests", REPLY_COLUMNS, since, include_synthetic)
         return [_reply_record(row) for row in rows]
 
@@ -315,22 +330,22 @@ def _clock(synced: bool | None) -> str | None:
     return None if synced is None else "synced" if synced else "unsynced"
 
 
+def _response_row(item: Received) -> dict:
+    response = item.record
+    return {**response.row(), "answers": json.dumps(response.to_wire()["answers"], ensure_ascii=False),
+            "clock_synced": item.clock_synced, "received_at": item.received_at}
+
+
+def _reply_row(item: Received) -> dict:
+    return {**item.record.row(), "clock_synced": item.clock_synced, "received_at": item.received_at,
+            "reply_deadline": item.reply_deadline}
+
+
 def _response_record(row: dict) -> dict:
-    return {
-        "type": "response", "id": row["id"], "survey": {"id": row["survey"], "version": row["survey_version"]},
-        "language": row["language"], "answers": json.loads(row["answers"]), "mode": row["mode"],
-        "flags": {"partial": bool(row["partial"]), "misuse": bool(row["misuse"]), "synthetic": bool(row["synthetic"])},
-        "kiosk": row["kiosk"], "unit": row["unit"], "hour": row["hour"], "reply": row["reply"],
-        "clock": _clock(row["clock_synced"]), "received_at": row["received_at"],
-    }
+    response = Response.from_row(row, json.loads(row["answers"]))
+    return {**response.to_wire(), "clock": _clock(row["clock_synced"]), "received_at": row["received_at"]}
 
 
 def _reply_record(row: dict) -> dict:
-    return {
-        "type": "reply_request", "id": row["id"], "reference": row["reference"],
-        "contact": {"kind": row["contact_kind"], "value": row["contact"]}, "language": row["language"],
-        "promised_days": row["promised_days"], "kiosk": row["kiosk"], "unit": row["unit"], "hour": row["hour"],
-        "flags": {"synthetic": bool(row["synthetic"])}, "clock": _clock(row["clock_synced"]),
-        "received_at": row["received_at"],
-        "reply_deadline": row["reply_deadline"],
-    }
+    return {**ReplyRequest.from_row(row).to_wire(), "clock": _clock(row["clock_synced"]),
+            "received_at": row["received_at"], "reply_deadline": row["reply_deadline"]}

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from screens.base import ChoiceDialog, TargetScreen
+from kiosk.config import AboutTexts
+from screens.base import ChoiceDialog, Look, TargetScreen
 from screens.layout import header_lines
 from screens.widgets import Target
 
@@ -11,12 +12,14 @@ class AboutScreen(TargetScreen):
     """Anonymous; who reads it; not a formal complaint (muistutus) and how to make one; the
     ombudsman; urgent matters to staff now. Long texts come a page at a time."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, look: Look, about: AboutTexts):
+        """`about`: the provider's own words, where it gave them."""
+        super().__init__(look)
+        self.about = about
         self.page = 0
 
     def paragraphs(self) -> list[str]:
-        about, language = self.app.config.about, self.app.language
+        about, language = self.about, self.look.language
 
         def provider_or_ours(texts: dict[str, str] | None, key: str) -> str:
             return texts[language] if texts else self.t(key)
@@ -53,13 +56,12 @@ class AboutScreen(TargetScreen):
             return [Target(self.t("about.next"), id="next-page", classes="nav primary")]
         return []
 
-    def go_back(self) -> None:
+    def action_back(self) -> None:
         self.dismiss()
 
-    def chosen(self, target: Target) -> None:
-        if target.id == "next-page":
-            self.page = (self.page + 1) % len(self.pages())
-            self.run_worker(self.recompose())
+    def action_next_page(self) -> None:
+        self.page = (self.page + 1) % len(self.pages())
+        self.run_worker(self.recompose())
 
 
 class MenuScreen(ChoiceDialog):

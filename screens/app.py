@@ -1,8 +1,9 @@
-"""The kiosk app: walks one client at a time through the survey, then forgets them.
+"""The kiosk app: walks one person at a time through the survey, then forgets them.
 
-Screens present and collect; this class moves the session along and hands the
-finished visit to the station (which seals, stores and sends). `make_app` builds it
-for the command line and the tests alike.
+Screens present and collect, and say what happened with Messages; this class moves the
+visit along and hands the ended visit to the station (which seals, stores and sends).
+It holds one `Visit`, the person at the screen, and replaces it whole when the screen is
+cleared for the next. The entry point builds it (commands/kiosk.py: `make_app`).
 
 Only the welcome screen is imported up front; the others are imported where they are
 first shown, so that the first screen paints sooner.
@@ -16,7 +17,6 @@ import os
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from textual import events
 from textual.app import App
@@ -25,25 +25,19 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from kiosk.config import KioskConfig
-from kiosk.recorder import RecordingFailed
-from kiosk.visit import SELF, Origin, Session
 from kiosk.speech import Speaker
 from kiosk.station import Station
-from kiosk.strings import Strings, load_strings
-from kiosk.survey import Answer, Question, check_covers, load_survey
+from kiosk.strings import Strings
+from kiosk.survey import Question
 from kiosk.systemd import notify, watchdog_interval
-from screens import textual_fixes
-from screens.base import TargetScreen
-from screens.garbage import IdleCollector
+from kiosk.visit import SELF
+from screens.base import HelpWanted, Look, ReadAloud, TargetScreen
+from screens.question import Answered, BackWanted, QuestionMessage, Skipped
 from screens.staff_controls import STAFF_KEY, StaffControls
-from screens.themes import THEMES, initial_theme, register_themes
-from screens.welcome import LanguageScreen, WelcomeScreen
-
-if TYPE_CHECKING:
-    from kiosk.guard import Contact
+from screens.themes import THEMES, glyphs, initial_theme, register_themes
+from screens.welcome import LanguageChosen, LanguageScreen, StartWanted, WelcomeScreen
 
 log = logging.getLogger(__name__)
-textual_fixes.apply()
 # Keys that would quit, suspend, or open Textual's command palette: on a kiosk they do nothing.
 LOCKED_KEYS = ("ctrl+c", "ctrl+q", "ctrl+p", "ctrl+z", "ctrl+backslash")
 DEMO_EXIT_KEY = "f10"
@@ -63,38 +57,49 @@ class KioskApp(StaffControls, App, inherit_bindings=False):
                 # Not a priority: a physical keyboard typing a phone number must get its "+".
                 Binding(SPEECH_KEY, "toggle_speech", show=False)]
 
-    def __init__(self, config: KioskConfig, station: Station, strings: Strings, *,
-                 clock: Callable[[], float] = time.monotonic, demo: bool = False, idle_tick: float = 1.0):
+    def __init__(self, config: KioskConfig, station: Station, strings: Strings, speaker: Speaker, *,
+                 clock: Callable[[], float] = time.monotonic, demo: bool = False, idle_tick: float = 1.0,
+                 on_first_paint: Callable[[App], None] | None = None):
+        """`on_first_paint`: what the entry point does once the first screen is up (its garbage policy)."""
         super().__init__()
         self.config = config
         register_themes(self)
-        self.theme = self.staff_theme() or config.theme or "dark"
+        self.theme = station.staff.theme or config.theme or "dark"
         self.station = station
         self.strings = strings
+        self.speaker = speaker
         self.clock = clock
         self.demo = demo
         self.idle_tick = idle_tick
-        self.language = config.default_language
+        self.on_first_paint = on_first_paint
         self.last_input = clock()
         self.started = time.monotonic()
         self.broken = False  # the station could not start: no feedback can be kept
-        self.speaker = Speaker.installed()
-        self.speech_mode = False
-        self.bigger_text = False
-        self.last_response_at: float | None = None  # for the misuse check, across clients
         self._init_staff()
-        self.session = self._new_session()
+        self.visit = station.new_visit()
 
-    # -- the words on screen -------------------------------------------------
+    # -- how screens are drawn -----------------------------------------------
+
+    def look(self) -> Look:
+        visit = self.visit
+        return Look(self.strings, visit.language, bigger_text=visit.bigger_text, speech=visit.speech,
+                    speech_available=self.speaker.available, glyphs=glyphs(self))
 
     def t(self, key: str, **values: object) -> str:
-        return self.strings(key, self.language, **values)
+        return self.strings(key, self.visit.language, **values)
+
+    def restyle(self, *, redraw: bool = True) -> None:
+        """Draw every screen again for the visit's language and choices, or a new theme."""
+        look = self.look()
+        for screen in self.screen_stack:
+            if isinstance(screen, TargetScreen):
+                screen.restyle(look, redraw=redraw)
 
     # -- start-up ------------------------------------------------------------
 
     def on_mount(self) -> None:
         if not self.is_headless:  # tests draw on no terminal: they get what the config says
-            self.theme = initial_theme(self.staff_theme() or self.config.theme, os.environ.get("TERM", ""))
+            self.theme = initial_theme(self.station.staff.theme or self.config.theme, os.environ.get("TERM", ""))
         self.push_screen(self._first_screen())
         self.call_after_refresh(self.first_screen_painted)
         self.set_interval(self.idle_tick, self.check_client_idle)
@@ -107,7 +112,8 @@ class KioskApp(StaffControls, App, inherit_bindings=False):
 
     def first_screen_painted(self) -> None:
         notify("READY=1")
-        IdleCollector(self).start()
+        if self.on_first_paint is not None:
+            self.on_first_paint(self)
         # Sealing, storage and sending start after the first paint, so the welcome shows at once.
         self.run_worker(self.station.start, name="start", thread=True, exit_on_error=False)
 
@@ -115,10 +121,8 @@ class KioskApp(StaffControls, App, inherit_bindings=False):
         if event.state == WorkerState.ERROR:
             log.error("%s failed: %r", event.worker.name, event.worker.error)
             if event.worker.name == "start":
-                from screens.endings import RestingScreen
-
                 self.broken = True
-                self._replace_screens(RestingScreen("broken"))
+                self._replace_screens(self._resting_screen("broken"))
 
     def on_unmount(self) -> None:
         notify("STOPPING=1")
@@ -143,59 +147,56 @@ class KioskApp(StaffControls, App, inherit_bindings=False):
 
         if len(self.screen_stack) < 2 or isinstance(self.screen, (ThanksScreen, RestingScreen)):  # or closing
             return
-        idle = self.clock() - self.last_input
-        left = self.config.idle_seconds - idle
+        left = self.config.idle_seconds - (self.clock() - self.last_input)
         if any(getattr(screen, "STAFF_ONLY", False) for screen in self.screen_stack):
             if left <= 0:
                 self.run_worker(self.reset())
             return
         warning = self.screen if isinstance(self.screen, IdleWarningScreen) else None
+        someone_is_here = self.visit.someone_is_here or len(self.screen_stack) > 2  # or a screen opened over the first
         if left <= 0:
-            if self._has_client():
+            if someone_is_here:
                 self.run_worker(self.reset())
-        elif left <= self.config.warning_seconds and self._has_client():
+        elif left <= self.config.warning_seconds and someone_is_here:
             if warning:
                 warning.count_down(left)
             else:
-                self.push_screen(IdleWarningScreen(left))
+                self.push_screen(IdleWarningScreen(self.look(), left))
         elif warning:
             warning.dismiss()
 
-    def _has_client(self) -> bool:
-        session = self.session
-        return (session.started or bool(session.answers) or self.language != self.config.default_language
-                or self.mode != SELF or len(self.screen_stack) > 2)  # or a screen opened over the first
-
     async def reset(self) -> None:
-        """The client walked away: keep what the policy keeps, forget the rest, start over."""
-        self.abandon_visit()
+        """The person walked away: keep what the policy keeps, forget the rest, start over."""
+        self.end_visit()
         self.show_welcome()
 
-    def abandon_visit(self) -> None:
-        records = self.session.abandon(self.config.partial)
-        self.mode = SELF
+    def end_visit(self) -> None:
+        """Record what the visit leaves (once, however many paths end it), in a thread."""
+        records = self.station.end_visit(self.visit)
         if records:
-            self.last_response_at = self.clock()
-            self.run_worker(lambda: self._record(records), thread=True, name="record-partial")
+            self.run_worker(lambda: self.station.record(records), thread=True, name="record-partial")
 
-    def show_welcome(self) -> None:
-        """The next person's start: the welcome screen, or the resting one when the kiosk is
-        paused, closed or cannot keep feedback."""
-        self.session = self._new_session(language=self.config.default_language)
-        self.speech_mode = self.bigger_text = False  # each person chooses for themselves
+    def show_welcome(self, *, mode: str = SELF) -> None:
+        """The next person's start: a new visit, and the welcome screen, or the resting one when
+        the kiosk is paused, closed or cannot keep feedback."""
+        self.visit = self.station.new_visit(mode=mode)
         self.speaker.stop()
         self._replace_screens(self._first_screen())
         # Between two visits: the moment to switch to a newer signed bundle, if one came.
         self.run_worker(self.station.take_pending_bundle, name="bundle", thread=True, exit_on_error=False)
 
     def _first_screen(self) -> Screen:
-        reason = "broken" if self.broken else "paused" if self.paused else \
+        reason = "broken" if self.broken else "paused" if self.station.staff.paused else \
             None if self.config.hours.is_open(datetime.now()) else "closed"
-        if reason is None:
-            return WelcomeScreen()
+        if reason is not None:
+            return self._resting_screen(reason)
+        return WelcomeScreen(self.look(), languages=self.config.languages, announcements=lambda: self.station.announcements,
+                             rotation_seconds=self.config.welcome_rotation_seconds, untouched_for=self.is_screen_idle)
+
+    def _resting_screen(self, reason: str) -> Screen:
         from screens.endings import RestingScreen
 
-        return RestingScreen(reason)
+        return RestingScreen(self.look(), reason)
 
     def check_opening_hours(self) -> None:
         """Open and close with the unit; never in the middle of a visit or of staff work."""
@@ -206,38 +207,66 @@ class KioskApp(StaffControls, App, inherit_bindings=False):
         if waiting and self.config.hours.is_open(datetime.now()) == closed:
             self.show_welcome()
 
+    def _replace_screens(self, screen: Screen) -> None:
+        """Drop every screen the last person saw (keyboards, warnings included), then show `screen`."""
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.switch_screen(screen)
+
+    # -- help on every client screen -----------------------------------------
+
+    def on_help_wanted(self, message: HelpWanted) -> None:
+        helpers = {"language": self.choose_language, "about": self.show_about, "menu": self.open_menu,
+                   "read-aloud": self.read_screen_aloud, "bigger-text": self.toggle_bigger_text}
+        helpers[message.what]()
+
+    def on_read_aloud(self, message: ReadAloud) -> None:
+        self.speaker.say(message.text, self.visit.language)
+
+    def read_screen_aloud(self) -> None:
+        if isinstance(self.screen, TargetScreen):
+            self.speaker.say(self.screen.speech_text(), self.visit.language)
+
     def show_about(self) -> None:
         from screens.about import AboutScreen
 
-        self.push_screen(AboutScreen())
+        self.push_screen(AboutScreen(self.look(), self.config.about))
 
     def open_menu(self) -> None:
         from screens.about import MenuScreen
 
         def chosen(choice: str | None) -> None:
-            actions = {"language": self.choose_language, "about": self.show_about,
-                       "read-aloud": lambda: self.read_aloud(self.screen.speech_text()),
-                       "bigger-text": self.toggle_bigger_text}
-            if choice in actions:
-                actions[choice]()
+            if choice is not None:
+                self.on_help_wanted(HelpWanted(choice))
 
-        self.push_screen(MenuScreen(), chosen)
+        self.push_screen(MenuScreen(self.look()), chosen)
 
-    # -- speech and bigger text (accessibility) -----------------------------
+    def choose_language(self) -> None:
+        def chosen(code: str | None) -> None:
+            if code:
+                self.set_language(code)
 
-    def read_aloud(self, text: str) -> None:
-        self.speaker.say(text, self.language)
+        self.push_screen(LanguageScreen(self.look(), languages=self.config.languages), chosen)
+
+    def on_language_chosen(self, message: LanguageChosen) -> None:
+        self.set_language(message.code)
+
+    def set_language(self, code: str) -> None:
+        self.visit.language = code
+        self.restyle()
 
     def action_toggle_speech(self) -> None:
         """Speech mode, for people who cannot see the screen: every screen is read as it opens,
         and each target as the arrow keys reach it. The keypad's + turns it on and off."""
-        self.speech_mode = not self.speech_mode and self.speaker.available
-        self.read_aloud(self.t("speech.on") + " " + self.screen.speech_text() if self.speech_mode
-                        else self.t("speech.off"))
+        self.visit.speech = not self.visit.speech and self.speaker.available
+        self.restyle(redraw=False)
+        spoken = self.screen.speech_text() if isinstance(self.screen, TargetScreen) else ""
+        self.speaker.say(f"{self.t('speech.on')} {spoken}" if self.visit.speech else self.t("speech.off"),
+                         self.visit.language)
 
     def toggle_bigger_text(self) -> None:
-        self.bigger_text = not self.bigger_text
-        self.run_worker(self.screen.recompose())
+        self.visit.bigger_text = not self.visit.bigger_text
+        self.restyle()
 
     def set_theme_name(self, name: str) -> None:
         """Switch to one of the kiosk's themes (kiosk.config.THEME_NAMES) at once. Screens are drawn
@@ -245,95 +274,74 @@ class KioskApp(StaffControls, App, inherit_bindings=False):
         if name not in THEMES:
             raise ValueError(f"unknown theme {name!r}; known: {', '.join(THEMES)}")
         self.theme = name
-        for screen in self.screen_stack:
-            if isinstance(screen, TargetScreen):
-                self.run_worker(screen.recompose())
-
-    def _replace_screens(self, screen: Screen) -> None:
-        """Drop every screen the last person saw (keyboards, warnings included), then show `screen`."""
-        while len(self.screen_stack) > 2:
-            self.pop_screen()
-        self.switch_screen(screen)
+        self.restyle()
 
     # -- the visit -----------------------------------------------------------
 
-    def _new_session(self, language: str | None = None) -> Session:
-        if language:
-            self.language = language
-        return Session(
-            survey=self.station.survey, language=self.language,
-            origin=Origin(self.config.kiosk_id, self.config.unit_id, mode=self.mode),
-            free_text_max=self.config.free_text_max,
-            reply_days=self.config.reply.days if self.config.reply else None,
-            previous_response_at=self.last_response_at,
-            min_interval=self.config.min_interval, clock=self.clock,
-        )
-
-    def set_language(self, code: str) -> None:
-        self.language = self.session.language = code
-        self.run_worker(self.screen.recompose())
-
-    def choose_language(self) -> None:
-        def chosen(code: str | None) -> None:
-            if code:
-                self.set_language(code)
-
-        self.push_screen(LanguageScreen(), chosen)
-
-    # Each step names the question its screen showed: a second tap that lands after the
-    # screen has moved on (a double tap, a tap during saving) is ignored, not applied to the
-    # next question.
-
-    def start_feedback(self) -> None:
-        if self.session.started:
+    def on_start_wanted(self, _message: StartWanted) -> None:
+        visit = self.visit
+        if visit.started:
             return
-        if not self.session.answers:  # untouched: ask the survey in use now (a bundle may have changed it)
-            self.session = self._new_session()
-        self._show(self.session.start())
+        if not visit.answers and visit.survey is not self.station.survey:
+            self.visit = visit.with_survey(self.station.survey)  # a bundle changed it since the visit began
+        self._show(self.visit.start())
 
-    def answer(self, question: Question, value: Answer) -> None:
-        if question is self.session.current:
-            self._show(self.session.answer(value))
+    def on_answered(self, message: Answered) -> None:
+        if self._is_current(message):
+            self._show(self.visit.answer(message.value))
 
-    def skip(self, question: Question) -> None:
-        if question is self.session.current:
-            self._show(self.session.skip())
+    def on_skipped(self, message: Skipped) -> None:
+        if self._is_current(message):
+            self._show(self.visit.skip())
 
-    def go_back(self, question: Question | None) -> None:
-        if question is self.session.current:
-            self._show(self.session.back())
+    def on_back_wanted(self, message: BackWanted) -> None:
+        if self._is_current(message):
+            self._show(self.visit.back())
 
-    def request_reply(self, question: Question, contact: Contact) -> None:
-        if question is self.session.current:
-            self._show(self.session.request_reply(contact))
+    def on_reply_wanted(self, message) -> None:
+        if self._is_current(message):
+            self._show(self.visit.request_reply(message.contact))
+
+    def _is_current(self, message: QuestionMessage) -> bool:
+        return message.question is self.visit.current
 
     def _show(self, question: Question | None) -> None:
-        if self.session.finished:
+        if self.visit.finished:
             self.run_worker(self._finish(), exclusive=True, group="finish")
         elif question is None:
-            self.switch_screen(WelcomeScreen())
+            self.switch_screen(self._first_screen())
         else:
-            screen_class = _screen_for(question)
-            self.switch_screen(screen_class(question, self.session.progress(), self.session.answers.get(question.id)))
+            self.switch_screen(self._question_screen(question))
+
+    def _question_screen(self, question: Question) -> Screen:
+        visit = self.visit
+        shown = self.look(), question, visit.progress(), visit.answers.get(question.id)
+        physical_typing = visit.mode != SELF  # an interpreter's keyboard, say
+        if question.type == "text":
+            from screens.question import FreeTextScreen
+
+            return FreeTextScreen(*shown, max_length=self.config.free_text_max, physical_typing=physical_typing)
+        if question.type == "reply":
+            from screens.reply import ReplyScreen
+
+            return ReplyScreen(*shown, promise=self.config.reply, physical_typing=physical_typing)
+        from screens.question import ChoiceScreen
+
+        return ChoiceScreen(*shown)
 
     async def _finish(self) -> None:
-        session = self.session
-        records = session.finish()
-        self.last_response_at = self.clock()
-        reference = session.reply.reference if session.reply else None
-        self.mode = SELF  # assisted feedback is for one response
-        self.session = self._new_session()  # from here on, nothing of this client is reachable
-        saved = await asyncio.to_thread(self._record, records)
+        visit = self.visit
+        reference = visit.reply.reference if visit.reply else None
+        records = self.station.end_visit(visit)  # from here on, nothing of the answers is reachable
+        saved = await asyncio.to_thread(self.station.record, records)
         from screens.endings import ThanksScreen
 
-        self._replace_screens(ThanksScreen(reference=reference, saved=saved))
+        # The thanks are still this person's: in their language, with their help choices.
+        self._replace_screens(ThanksScreen(self.look(), reference=reference, saved=saved, promise=self.config.reply,
+                                           seconds=self.config.thanks_seconds))
 
-    def _record(self, records: list[dict]) -> bool:
-        try:
-            self.station.recorder.record(records)
-        except RecordingFailed:
-            return False
-        return True
+    def on_thanks_over(self, _message) -> None:
+        self.show_welcome()
 
     def retry_unsaved(self) -> None:
         if self.station.recorder.unsaved:
@@ -351,25 +359,3 @@ class KioskApp(StaffControls, App, inherit_bindings=False):
         if action == "leave_demo":
             return self.demo
         return True
-
-
-def _screen_for(question: Question) -> type[Screen]:
-    if question.type == "text":
-        from screens.question import FreeTextScreen
-
-        return FreeTextScreen
-    if question.type == "reply":
-        from screens.reply import ReplyScreen
-
-        return ReplyScreen
-    from screens.question import ChoiceScreen
-
-    return ChoiceScreen
-
-
-def make_app(config: KioskConfig, *, demo: bool = False, clock: Callable[[], float] = time.monotonic,
-             idle_tick: float = 1.0) -> KioskApp:
-    """The app for a config: the entry point and the tests build it the same way."""
-    survey = load_survey(config.survey)
-    check_covers(survey, config.languages, file=config.source or "the demo config")
-    return KioskApp(config, Station(config, survey), load_strings(), clock=clock, demo=demo, idle_tick=idle_tick)

@@ -1,30 +1,70 @@
-"""The shape of every client screen: a prompt, then big targets laid out to fit."""
+"""The shape of every screen: a prompt, then big targets laid out to fit.
+
+A screen gets what it shows through its constructor, and how to show it (the person's
+language and choices, the theme's signs) as a `Look`, which the app hands it again when
+they change. It says what the person did with a Message or its dismiss value: it never
+reaches into the app.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual.binding import Binding
 from textual.geometry import Size
+from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button
 
+from kiosk.strings import Strings
 from screens.bigtext import big_lines
 from screens.layout import BIG, CLIENT, Plan, TargetSize, header_lines, plan
-from screens.themes import glyphs
+from screens.themes import GLYPHS, Glyphs
 from screens.widgets import MoreTarget, Prompt, Target, TargetGrid
 
-if TYPE_CHECKING:
-    from screens.app import KioskApp
-
 DIRECTIONS = {"up": (0, -1), "down": (0, 1), "left": (-1, 0), "right": (1, 0)}
+# What every client screen offers beside its own targets (ClientScreen), by target id.
+HELP = ("language", "about", "menu", "read-aloud", "bigger-text")
+
+
+@dataclass(frozen=True)
+class Look:
+    """How screens are drawn for the person at them now."""
+
+    strings: Strings
+    language: str
+    bigger_text: bool = False
+    speech: bool = False  # speech mode: each screen is read aloud as it opens
+    speech_available: bool = False
+    glyphs: Glyphs = GLYPHS
+
+    def t(self, key: str, **values: object) -> str:
+        return self.strings(key, self.language, **values)
+
+
+class HelpWanted(Message):
+    """The person tapped one of the HELP targets."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__()
+        self.what = what
+
+
+class ReadAloud(Message):
+    """Say this, in the person's language (speech mode, or "read aloud")."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
 
 
 class TargetScreen(Screen):
     """Subclasses say what the prompt reads and which targets there are; this class lays them
-    out, moves focus with the arrow keys, and hands each press to `chosen()`."""
+    out and moves focus with the arrow keys. A press on the target with id `x-y` runs the
+    screen's action `x_y` (`action_x_y()`, which a key may be bound to as well); a target
+    without an id is a choice, and goes to `chosen()`."""
 
     BINDINGS = [Binding(key, f"move('{key}')", show=False) for key in DIRECTIONS]
     AUTO_FOCUS = "TargetGrid Target"
@@ -35,10 +75,19 @@ class TargetScreen(Screen):
     _prompt_plain = ""
     _speak_focus = True  # in speech mode, say each target the focus reaches
 
-    app: KioskApp
+    def __init__(self, look: Look) -> None:
+        super().__init__()
+        self.look = look
 
     def t(self, key: str, **values: object) -> str:
-        return self.app.t(key, **values)
+        return self.look.t(key, **values)
+
+    def restyle(self, look: Look, *, redraw: bool = True) -> None:
+        """Draw the screen again for a changed look (another language, bigger text, a theme);
+        `redraw=False` where nothing drawn changes (speech mode)."""
+        self.look = look
+        if redraw:
+            self.run_worker(self.recompose())
 
     # -- what subclasses provide --------------------------------------------
 
@@ -61,9 +110,9 @@ class TargetScreen(Screen):
         return []
 
     def chosen(self, target: Target) -> None:
-        """A choice or navigation target was pressed (Back, Language, help and Menu are handled here)."""
+        """A choice was pressed (a target without an id)."""
 
-    def go_back(self) -> None:
+    def action_back(self) -> None:
         """Where Back leads: every screen with a Back target says."""
         raise NotImplementedError
 
@@ -72,8 +121,8 @@ class TargetScreen(Screen):
 
     def client_help(self) -> list[Widget]:
         """Another language, "what happens to my feedback?", read aloud, bigger text."""
-        speech = self.app.speaker.available
-        bigger = self.app.bigger_text
+        speech = self.look.speech_available
+        bigger = self.look.bigger_text
         return [Target(self.t("nav.language"), id="language", classes="nav"),
                 Target(self.t("nav.about"), id="about", classes="nav"),
                 Target(self.t("nav.read_aloud" if speech else "nav.no_speech"), id="read-aloud", classes="nav"),
@@ -88,14 +137,14 @@ class TargetScreen(Screen):
         title, body = self.prompt()
         body_part = f"\n{body}" if body else ""
         texts = [Text.assemble((title, "bold"), body_part)]
-        if self.BIG_TEXT and self.app.bigger_text:
+        if self.BIG_TEXT and self.look.bigger_text:
             width = self.app.size.width - 2  # the prompt's padding
-            lines = big_lines(title, width, half_blocks=glyphs(self.app).half_blocks)
+            lines = big_lines(title, width, half_blocks=self.look.glyphs.half_blocks)
             texts.insert(0, Text.assemble(("\n".join(lines), "bold"), body_part))
         return texts
 
     def _target_sizes(self) -> list[TargetSize]:
-        return [BIG, self.TARGET] if self.BIG_TEXT and self.app.bigger_text else [self.TARGET]
+        return [BIG, self.TARGET] if self.BIG_TEXT and self.look.bigger_text else [self.TARGET]
 
     def compose(self):
         choices, nav_start, nav_end = self.choices(), self.nav_start(), self.nav_end()
@@ -183,14 +232,14 @@ class TargetScreen(Screen):
         return ". ".join(part.strip() for part in [title, body, *targets] if part.strip())
 
     def on_screen_resume(self) -> None:
-        if self.app.speech_mode:
+        if self.look.speech:
             self._speak_focus = False  # the screen is read whole first
-            self.app.read_aloud(self.speech_text())
+            self.post_message(ReadAloud(self.speech_text()))
             self.call_after_refresh(setattr, self, "_speak_focus", True)
 
     def on_descendant_focus(self, event) -> None:
-        if self.app.speech_mode and self._speak_focus and isinstance(event.widget, Target):
-            self.app.read_aloud(event.widget.spoken)
+        if self.look.speech and self._speak_focus and isinstance(event.widget, Target):
+            self.post_message(ReadAloud(event.widget.spoken))
 
     # -- input --------------------------------------------------------------
 
@@ -199,18 +248,10 @@ class TargetScreen(Screen):
         target = event.button
         if isinstance(target, MoreTarget):
             self.next_page()
-        elif target.id == "back":
-            self.go_back()
-        elif target.id == "language":
-            self.app.choose_language()
-        elif target.id == "about":
-            self.app.show_about()
-        elif target.id == "menu":
-            self.app.open_menu()
-        elif target.id == "read-aloud":
-            self.app.read_aloud(self.speech_text())
-        elif target.id == "bigger-text":
-            self.app.toggle_bigger_text()
+        elif target.id in HELP:
+            self.post_message(HelpWanted(target.id))
+        elif target.id:
+            getattr(self, f"action_{target.id.replace('-', '_')}")()
         elif isinstance(target, Target):
             self.chosen(target)
 
@@ -254,7 +295,7 @@ class ChoiceDialog(TargetScreen):
     def nav_start(self) -> list[Widget]:
         return self.back_target()
 
-    def go_back(self) -> None:
+    def action_back(self) -> None:
         self.dismiss(None)
 
     def chosen(self, target: Target) -> None:

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import math
 
+from textual.message import Message
+
+from kiosk.config import ReplyPromise
 from kiosk.visit import format_reference
-from screens.base import ClientScreen, TargetScreen
+from screens.base import ClientScreen, Look, TargetScreen
 from screens.widgets import Target
+
+
+class ThanksOver(Message):
+    """The thanks screen is done (tapped, or its time ran out): the next person's turn."""
 
 
 class ThanksScreen(ClientScreen):
@@ -15,16 +22,19 @@ class ThanksScreen(ClientScreen):
     AUTO_FOCUS = "#close"
     _timer = None
 
-    def __init__(self, *, reference: str | None, saved: bool):
-        super().__init__()
+    def __init__(self, look: Look, *, reference: str | None, saved: bool, promise: ReplyPromise | None,
+                 seconds: float):
+        super().__init__(look)
         self.reference = reference
         self.saved = saved
+        self.promise = promise
+        self.seconds = seconds
 
     def prompt(self):
         lines = [self.t("thanks.next")]
-        promise = self.app.config.reply
+        promise = self.promise
         if self.reference and promise:
-            lines.append(self.t("thanks.reply", answerer=promise.answerer[self.app.language], days=promise.days,
+            lines.append(self.t("thanks.reply", answerer=promise.answerer[self.look.language], days=promise.days,
                                 reference=format_reference(self.reference)))
         if not self.saved:
             lines.append(self.t("thanks.unsaved"))
@@ -39,21 +49,21 @@ class ThanksScreen(ClientScreen):
         super().on_screen_resume()
         if self._timer:
             self._timer.stop()
-        self._timer = self.set_timer(self.app.config.thanks_seconds, self._leave)
+        self._timer = self.set_timer(self.seconds, self._leave)
 
     def _leave(self) -> None:
         if self.app.screen is self:  # (is_current also counts a screen drawn under another)
-            self.app.show_welcome()
+            self.post_message(ThanksOver())
 
-    def chosen(self, target: Target) -> None:
-        self.app.show_welcome()
+    def action_close(self) -> None:
+        self.post_message(ThanksOver())
 
 
 class IdleWarningScreen(TargetScreen):
     """Before the screen is cleared for the next person: at least 20 seconds to say "I'm here"."""
 
-    def __init__(self, seconds_left: float):
-        super().__init__()
+    def __init__(self, look: Look, seconds_left: float):
+        super().__init__(look)
         self.seconds_left = seconds_left
 
     def prompt(self):
@@ -66,7 +76,7 @@ class IdleWarningScreen(TargetScreen):
         self.seconds_left = seconds_left
         self.refresh_prompt()
 
-    def chosen(self, target: Target) -> None:
+    def action_continue(self) -> None:
         self.dismiss()
 
 
@@ -77,8 +87,8 @@ class RestingScreen(TargetScreen):
     AUTO_FOCUS = None
     WORDS = {"paused": "out_of_order", "broken": "out_of_order", "closed": "closed"}
 
-    def __init__(self, reason: str):
-        super().__init__()
+    def __init__(self, look: Look, reason: str):
+        super().__init__(look)
         self.reason = reason
 
     def prompt(self):

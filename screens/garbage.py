@@ -4,8 +4,11 @@ Each screen leaves thousands of objects in reference cycles (widgets, their styl
 message queues) that only the cyclic collector frees. Python runs it when its counters say,
 which lands between a tap and the next screen: collecting several screens' garbage at once
 took up to a fifth of a second (bench/transitions.py). So what start-up made is frozen out
-of every collection, the automatic collector runs rarely, as a backstop, and a collection
-runs once the screen has stood still for a moment: a person is reading it.
+of every collection, the automatic collector runs rarely, as a backstop (THRESHOLDS), and a
+collection runs once the screen has stood still for a moment: a person is reading it.
+
+The freezing and the thresholds are the process's: the entry point applies them while the
+kiosk runs and undoes them after (commands/kiosk.py: `garbage_policy`).
 """
 
 from __future__ import annotations
@@ -29,10 +32,7 @@ class IdleCollector:
         self._seen = 0  # of them, how many the last tick saw
 
     def start(self) -> None:
-        """Once the first screen is painted (`kiosk run` starts with collection off)."""
-        gc.freeze()
-        gc.set_threshold(*THRESHOLDS)
-        gc.enable()
+        """Collect while the screen stands still, from now on."""
         self._app.screen_change_signal.subscribe(self._app, self._screen_changed)
         self._app.set_interval(STILL_SECONDS, self._tick)
 

@@ -15,10 +15,9 @@ from typing import Literal
 from textual.binding import Binding
 
 from kiosk.guard import Contact, ContactError, parse_email, parse_phone
-from kiosk.visit import SELF
-from screens.base import TargetScreen
+from screens.base import Look, TargetScreen
 from screens.layout import capacity, header_lines
-from screens.themes import GLYPHS, glyphs
+from screens.themes import GLYPHS
 from screens.widgets import Target
 
 Purpose = Literal["text", "phone", "email"]
@@ -99,9 +98,13 @@ class KeyboardScreen(TargetScreen):
     BINDINGS = [*TargetScreen.BINDINGS, Binding("backspace", "delete", show=False),
                 Binding("escape", "close_group", show=False)]
 
-    def __init__(self, purpose: Purpose, title: str, initial: str = "", *, max_length: int = 1000):
-        super().__init__()
+    def __init__(self, look: Look, purpose: Purpose, title: str, initial: str = "", *, max_length: int = 1000,
+                 physical_typing: bool = False):
+        """`physical_typing`: letters typed on a physical keyboard count too (assisted feedback,
+        say an interpreter's keyboard); else only the on-screen keys type."""
+        super().__init__(look)
         self.purpose = purpose
+        self.physical_typing = physical_typing
         self.title_text = title
         self.typed = initial
         self.max_length = max_length
@@ -111,7 +114,7 @@ class KeyboardScreen(TargetScreen):
     # -- what is shown --------------------------------------------------------
 
     def prompt(self) -> tuple[str, str]:
-        signs = glyphs(self.app)
+        signs = self.look.glyphs
         shown = self.typed if len(self.typed) <= DISPLAY_TAIL else f"{signs.ellipsis}{self.typed[-DISPLAY_TAIL:]}"
         body = f"{shown}{signs.caret}" if self.typed else self.t("keyboard.empty")
         return self.title_text, f"{body}\n{self.error}".rstrip()
@@ -134,7 +137,7 @@ class KeyboardScreen(TargetScreen):
 
     def choices(self):
         level = self.path[-1].members if self.path else self._tree()
-        ellipsis = glyphs(self.app).ellipsis
+        ellipsis = self.look.glyphs.ellipsis
         return [Target(member.title(ellipsis), member, classes="key-group") if isinstance(member, KeyGroup)
                 else Target(member, member, classes="key") for member in level]
 
@@ -153,25 +156,18 @@ class KeyboardScreen(TargetScreen):
 
     # -- input ---------------------------------------------------------------
 
+    def action_back(self) -> None:
+        self.dismiss(None)
+
     def chosen(self, target: Target) -> None:
-        if target.id == "done":
-            self._done()
-        elif target.id == "delete":
-            self.action_delete()
-        elif target.id == "close-group":
-            self.action_close_group()
-        elif isinstance(target.value, KeyGroup):
+        if isinstance(target.value, KeyGroup):
             self.path.append(target.value)
             self.run_worker(self.recompose())
         elif isinstance(target.value, str):
             self._type(target.value)
 
-    def go_back(self) -> None:
-        self.dismiss(None)
-
     def on_key(self, event) -> None:
-        """With assisted feedback a physical keyboard may type too (say, an interpreter's)."""
-        if self.app.mode != SELF and event.is_printable and event.character:
+        if self.physical_typing and event.is_printable and event.character:
             event.stop()
             self._type(event.character)
 
@@ -197,7 +193,7 @@ class KeyboardScreen(TargetScreen):
             self.path.pop()
             self.run_worker(self.recompose())
 
-    def _done(self) -> None:
+    def action_done(self) -> None:
         if self.purpose == "text":
             self.dismiss(self.typed)
             return

@@ -3,25 +3,50 @@
 from __future__ import annotations
 
 from textual.binding import Binding
+from textual.message import Message
 
 from kiosk.guard import clean_text, find_personal_data
 from kiosk.survey import Answer, Question
-from screens.base import ClientScreen, TargetScreen
+from screens.base import ClientScreen, Look, TargetScreen
 from screens.keyboard import KeyboardScreen
 from screens.widgets import FaceTarget, Target
+
+
+class QuestionMessage(Message):
+    """Something the person did on the screen of `question`. The app acts on it only while that
+    question is the visit's current one: a second tap that lands after the screen has moved on
+    (a double tap, a tap during saving) is not applied to the next question."""
+
+    def __init__(self, question: Question) -> None:
+        super().__init__()
+        self.question = question
+
+
+class Answered(QuestionMessage):
+    def __init__(self, question: Question, value: Answer) -> None:
+        super().__init__(question)
+        self.value = value
+
+
+class Skipped(QuestionMessage):
+    pass
+
+
+class BackWanted(QuestionMessage):
+    pass
 
 
 class QuestionScreen(ClientScreen):
     """One question of the survey, with its progress line ("Question 2 / 4") and Back."""
 
-    def __init__(self, question: Question, progress: tuple[int, int], answer: Answer | None):
-        super().__init__()
+    def __init__(self, look: Look, question: Question, progress: tuple[int, int], answer: Answer | None):
+        super().__init__(look)
         self.question = question
         self.progress = progress
         self.answer = answer
 
     def text(self, texts: dict[str, str]) -> str:
-        return texts[self.app.language]
+        return texts[self.look.language]
 
     def progress_line(self) -> str:
         number, total = self.progress
@@ -30,8 +55,14 @@ class QuestionScreen(ClientScreen):
     def nav_start(self):
         return self.back_target()
 
-    def go_back(self) -> None:
-        self.app.go_back(self.question)
+    def action_back(self) -> None:
+        self.post_message(BackWanted(self.question))
+
+    def action_skip(self) -> None:
+        self.post_message(Skipped(self.question))
+
+    def answered(self, value: Answer) -> None:
+        self.post_message(Answered(self.question, value))
 
     def skip_target(self) -> list[Target]:
         return [Target(self.t("nav.skip"), id="skip", classes="nav")] if self.question.optional else []
@@ -42,8 +73,8 @@ class ChoiceScreen(QuestionScreen):
 
     BINDINGS = [*TargetScreen.BINDINGS, *(Binding(str(digit), f"digit({digit})", show=False) for digit in range(10))]
 
-    def __init__(self, question: Question, progress: tuple[int, int], answer: Answer | None):
-        super().__init__(question, progress, answer)
+    def __init__(self, look: Look, question: Question, progress: tuple[int, int], answer: Answer | None):
+        super().__init__(look, question, progress, answer)
         self.picked: list = list(answer) if question.type == "multi" and answer else []
 
     def prompt(self):
@@ -73,15 +104,17 @@ class ChoiceScreen(QuestionScreen):
             return [Target(self.t("nav.next"), id="next", classes="nav primary")]
         return self.skip_target()
 
+    def action_next(self) -> None:
+        if self.picked:
+            self.answered(tuple(self.picked))
+        else:
+            self.action_skip()
+
     def chosen(self, target: Target) -> None:
-        if target.id == "skip":
-            self.app.skip(self.question)
-        elif target.id == "next":
-            self.app.answer(self.question, tuple(self.picked)) if self.picked else self.app.skip(self.question)
-        elif self.question.type == "multi":
+        if self.question.type == "multi":
             self._toggle(target)
         else:
-            self.app.answer(self.question, target.value)
+            self.answered(target.value)
 
     def _toggle(self, target: Target) -> None:
         if target.value in self.picked:
@@ -96,7 +129,7 @@ class ChoiceScreen(QuestionScreen):
         if question.type == "scale":
             values = [option.value for option in question.options]
             if digit in values:
-                self.app.answer(self.question, digit)
+                self.answered(digit)
         elif 1 <= digit <= len(question.options):
             option = question.options[digit - 1]
             target = next(t for t in self.query(Target) if t.value == option.value)
@@ -105,6 +138,13 @@ class ChoiceScreen(QuestionScreen):
 
 class FreeTextScreen(QuestionScreen):
     """Optional free text, typed on the on-screen keyboard and checked for personal data."""
+
+    def __init__(self, look: Look, question: Question, progress: tuple[int, int], answer: Answer | None, *,
+                 max_length: int, physical_typing: bool = False):
+        """`physical_typing`: a physical keyboard may type too (assisted feedback)."""
+        super().__init__(look, question, progress, answer)
+        self.max_length = max_length
+        self.physical_typing = physical_typing
 
     def prompt(self):
         lines = [self.progress_line(), self.t("text.hint")]
@@ -121,37 +161,35 @@ class FreeTextScreen(QuestionScreen):
             return [Target(self.t("nav.next"), id="next", classes="nav primary")]
         return self.skip_target()
 
-    def chosen(self, target: Target) -> None:
-        if target.id == "write":
-            self.open_keyboard(str(self.answer or ""))
-        elif target.id == "next":
-            self.app.answer(self.question, self.answer)
-        elif target.id == "skip":
-            self.app.skip(self.question)
+    def action_write(self) -> None:
+        self.open_keyboard(str(self.answer or ""))
+
+    def action_next(self) -> None:
+        self.answered(self.answer)
 
     def open_keyboard(self, text: str) -> None:
-        keyboard = KeyboardScreen("text", self.text(self.question.text), text,
-                                  max_length=self.app.config.free_text_max)
+        keyboard = KeyboardScreen(self.look, "text", self.text(self.question.text), text, max_length=self.max_length,
+                                  physical_typing=self.physical_typing)
         self.app.push_screen(keyboard, self._typed)
 
     def _typed(self, typed: str | None) -> None:
-        text = clean_text(typed or "", self.app.config.free_text_max).strip()
+        text = clean_text(typed or "", self.max_length).strip()
         if not text:
             return
         kinds = list(dict.fromkeys(finding.kind for finding in find_personal_data(text)))
         if not kinds:
-            self.app.answer(self.question, text)
+            self.answered(text)
             return
-        # The session replaces personal data before sealing; the client is told first.
-        self.app.push_screen(PrivacyNoticeScreen(kinds), lambda go_on: self.app.answer(self.question, text) if go_on
-                             else self.open_keyboard(text))
+        # The visit replaces personal data before sealing; the client is told first.
+        self.app.push_screen(PrivacyNoticeScreen(self.look, kinds),
+                             lambda go_on: self.answered(text) if go_on else self.open_keyboard(text))
 
 
 class PrivacyNoticeScreen(ClientScreen):
     """Tells the client, in easy words, that personal data in their text will be removed."""
 
-    def __init__(self, kinds: list[str]):
-        super().__init__()
+    def __init__(self, look: Look, kinds: list[str]):
+        super().__init__(look)
         self.kinds = kinds
 
     def prompt(self):
@@ -162,5 +200,8 @@ class PrivacyNoticeScreen(ClientScreen):
         return [Target(self.t("privacy.continue"), id="continue", classes="choice primary"),
                 Target(self.t("text.edit"), id="edit", classes="choice")]
 
-    def chosen(self, target: Target) -> None:
-        self.dismiss(target.id == "continue")
+    def action_continue(self) -> None:
+        self.dismiss(True)
+
+    def action_edit(self) -> None:
+        self.dismiss(False)

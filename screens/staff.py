@@ -8,21 +8,33 @@ from __future__ import annotations
 
 import asyncio
 import math
+from collections.abc import Callable
 
 from textual.binding import Binding
+from textual.message import Message
+from textual.worker import Worker
 
 from kiosk.config import THEME_NAMES
 from kiosk.languages import easy_variant
-from kiosk.pin import FREE_ATTEMPTS
+from kiosk.pin import FREE_ATTEMPTS, PinGuard
+from kiosk.staff import MODES, StatusLine
 from kiosk.visit import SELF
-from kiosk.staff import MODES, status_lines
-from screens.base import ChoiceDialog, ClientScreen, TargetScreen
+from screens.base import ChoiceDialog, ClientScreen, Look, TargetScreen
 from screens.layout import STAFF, TargetSize, header_lines
-from screens.themes import glyphs
+from screens.welcome import StartWanted
 from screens.widgets import Target
 
 PIN_DIGITS = "1234567890"
 REFRESH_SECONDS = 2
+
+
+class StaffActionChosen(Message):
+    """Staff chose `action` on `screen` (the panel, or its further actions)."""
+
+    def __init__(self, screen: StaffScreen, action: str) -> None:
+        super().__init__()
+        self.screen = screen
+        self.action = action
 
 
 class StaffScreen(TargetScreen):
@@ -41,15 +53,17 @@ class PinScreen(StaffScreen):
     BINDINGS = [*TargetScreen.BINDINGS,
                 *(Binding(digit, f"digit('{digit}')", show=False, priority=True) for digit in PIN_DIGITS),
                 Binding("backspace", "delete", show=False, priority=True),
-                Binding("enter", "submit", show=False, priority=True), Binding("escape", "cancel", show=False)]
+                Binding("enter", "ok", show=False, priority=True), Binding("escape", "cancel", show=False)]
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, look: Look, guard: PinGuard | None):
+        """`guard`: checks the PIN and keeps the lock-out; None where no PIN was set."""
+        super().__init__(look)
+        self.guard = guard
         self.typed = ""
         self.message = ""
 
     def prompt(self):
-        guard = self.app.pin_guard
+        guard = self.guard
         if guard is None:
             return self.t("staff.pin.title"), self.t("staff.pin.not_set")
         locked = guard.locked_for()
@@ -57,7 +71,7 @@ class PinScreen(StaffScreen):
         return self.t("staff.pin.title"), f"{'●' * len(self.typed) or '-'}\n{message}".rstrip()
 
     def choices(self):
-        if self.app.pin_guard is None:
+        if self.guard is None:
             return []
         return [Target(digit, digit, classes="key") for digit in PIN_DIGITS]
 
@@ -65,7 +79,7 @@ class PinScreen(StaffScreen):
         return [Target(self.t("staff.pin.cancel"), id="cancel", classes="nav")]
 
     def nav_end(self):
-        if self.app.pin_guard is None:
+        if self.guard is None:
             return []
         return [Target(self.t("keyboard.delete"), id="delete", classes="nav"),
                 Target(self.t("staff.pin.ok"), id="ok", classes="nav primary")]
@@ -74,21 +88,14 @@ class PinScreen(StaffScreen):
         self.set_interval(1, self._count_down)
 
     def _count_down(self) -> None:
-        if self.app.pin_guard:  # every second, also the one the lock-out ends in: the countdown goes
+        if self.guard:  # every second, also the one the lock-out ends in: the countdown goes
             self.refresh_prompt()
 
     def action_cancel(self) -> None:
         self.dismiss(False)
 
     def chosen(self, target: Target) -> None:
-        if target.id == "cancel":
-            self.action_cancel()
-        elif target.id == "delete":
-            self.action_delete()
-        elif target.id == "ok":
-            self._try()
-        elif isinstance(target.value, str):
-            self.action_digit(target.value)
+        self.action_digit(str(target.value))
 
     def action_digit(self, digit: str) -> None:
         if len(self.typed) < 12:
@@ -99,24 +106,20 @@ class PinScreen(StaffScreen):
         self.typed = self.typed[:-1]
         self.refresh_prompt()
 
-    def action_submit(self) -> None:
-        """Enter on a staff keyboard: the PIN typed so far, whatever target has the focus."""
-        self._try()
-
-    def _try(self) -> None:
-        guard = self.app.pin_guard
-        if guard is None or not self.typed:
+    def action_ok(self) -> None:
+        """OK, or Enter on a staff keyboard: the PIN typed so far, whatever target has the focus."""
+        if self.guard is None or not self.typed:
             return
         # scrypt takes a moment: the PIN is checked in a thread, and never logged.
         self.run_worker(self._check(self.typed), exclusive=True)
         self.typed = ""
 
     async def _check(self, pin: str) -> None:
-        result = await asyncio.to_thread(self.app.pin_guard.try_pin, pin)
+        result = await asyncio.to_thread(self.guard.try_pin, pin)
         if result.accepted:
             self.dismiss(True)
             return
-        left = max(FREE_ATTEMPTS - self.app.pin_guard.failures, 0)
+        left = max(FREE_ATTEMPTS - self.guard.failures, 0)
         self.message = "" if result.locked_for else self.t("staff.pin.wrong", left=left)
         self.refresh_prompt()
 
@@ -128,16 +131,25 @@ STATUS_GROUPS = (("queue", "oldest"), ("last_sync", "quarantined"), ("last_error
 
 class StaffPanel(StaffScreen):
     """Is feedback leaving the building? Status in plain words, refreshed live; the actions are
-    a tap away (the status takes the room on a small screen)."""
+    a tap away (the status takes the room on a small screen).
+
+    The status is read with `read_status`, in a thread: it takes locks and reads files that a
+    stalled disk can hold, and the screen must stay responsive (and the watchdog fed). Until
+    the first reading is in, each figure shows as an ellipsis."""
 
     TARGET = TargetSize(STAFF.columns, 4)  # labels of two lines
 
+    def __init__(self, look: Look, *, read_status: Callable[[], list[StatusLine]]):
+        super().__init__(look)
+        self.read_status = read_status
+        self.status = [StatusLine(key, look.glyphs.ellipsis) for group in STATUS_GROUPS for key in group]
+        self._reading: Worker | None = None
+
     def prompt(self):
-        app = self.app
         lines = {line.key: f"{self.t('staff.status.' + line.key)}: {'! ' if line.trouble else ''}{self._words(line.value)}"
-                 for line in status_lines(app.station, started=app.started)}
+                 for line in self.status}
         text = [" · ".join(lines[key] for key in group) for group in STATUS_GROUPS]
-        if app.paused:
+        if any(line.key == "paused" and line.trouble for line in self.status):
             text.insert(0, f"! {self.t('staff.status.paused')}")
         text.append(self.t("staff.panel.no_answers"))
         title = self.t("staff.panel.title")
@@ -150,7 +162,7 @@ class StaffPanel(StaffScreen):
         if header_lines("\n".join([title, *lines]), width) + self.TARGET.rows <= height:
             return lines
         room = max(width - 2, 8)  # the prompt's padding, as header_lines counts it
-        ellipsis = glyphs(self.app).ellipsis
+        ellipsis = self.look.glyphs.ellipsis
         return [line if len(line) <= room else f"{line[:room - len(ellipsis)]}{ellipsis}" for line in lines]
 
     def _words(self, value: str) -> str:
@@ -164,18 +176,30 @@ class StaffPanel(StaffScreen):
         return [Target(self.t("staff.action.close"), id="close", classes="nav")]
 
     def on_mount(self) -> None:
-        self.set_interval(REFRESH_SECONDS, self.refresh_prompt)
+        self.set_interval(REFRESH_SECONDS, self.refresh_status)
 
     def on_screen_resume(self) -> None:
-        self.refresh_prompt()  # back from the actions: a pause shows at once
+        self.refresh_status()  # at once, and back from the actions: a pause shows at once
+
+    def refresh_status(self) -> None:
+        """Read the figures again, unless a reading is still under way (a stalled disk): one
+        thread waits for it, not one more every refresh."""
+        if self._reading is None or self._reading.is_finished:
+            self._reading = self.run_worker(self._read_status, thread=True, exit_on_error=False)
+
+    def _read_status(self) -> None:
+        status = self.read_status()
+        self.app.call_from_thread(self.show_status, status)
+
+    def show_status(self, status: list[StatusLine]) -> None:
+        self.status = status
+        self.refresh_prompt()
+
+    def action_close(self) -> None:
+        self.post_message(StaffActionChosen(self, "close"))
 
     def chosen(self, target: Target) -> None:
-        if target.id == "close":
-            self.app.show_welcome()
-        elif target.value == "actions":
-            self.app.push_screen(StaffActions())
-        else:
-            self.app.staff_action(str(target.value), self)
+        self.post_message(StaffActionChosen(self, str(target.value)))
 
 
 class StaffActions(StaffScreen):
@@ -183,29 +207,36 @@ class StaffActions(StaffScreen):
 
     TARGET = TargetSize(16, 4)  # labels of two lines of up to 12 characters
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, look: Look, *, paused: bool, allow_shell: bool = False, allow_power: bool = False):
+        super().__init__(look)
+        self.paused = paused
+        self.allow_shell = allow_shell
+        self.allow_power = allow_power
         self.result = ""
 
     def prompt(self):
         return self.t("staff.panel.title"), self.result
 
     def choices(self):
-        actions = ["sync_now", "test", "resume" if self.app.paused else "pause", "theme", "restart"]
-        if self.app.config.staff.allow_shell:
+        actions = ["sync_now", "test", "resume" if self.paused else "pause", "theme", "restart"]
+        if self.allow_shell:
             actions.append("shell")
-        if self.app.config.staff.allow_power:
+        if self.allow_power:
             actions += ["poweroff", "reboot"]
         return [Target(self.t(f"staff.action.{action}"), action, classes="choice") for action in actions]
 
     def nav_start(self):
         return self.back_target()
 
-    def go_back(self) -> None:
+    def action_back(self) -> None:
         self.dismiss()
 
     def chosen(self, target: Target) -> None:
-        self.app.staff_action(str(target.value), self)
+        self.post_message(StaffActionChosen(self, str(target.value)))
+
+    def show_paused(self, paused: bool) -> None:
+        self.paused = paused
+        self.run_worker(self.recompose())
 
     def show_result(self, words: str) -> None:
         self.result = words
@@ -231,11 +262,15 @@ class ThemeScreen(ChoiceDialog, StaffScreen):
 
     TARGET = TargetSize(16, 4)  # labels of two lines
 
+    def __init__(self, look: Look, *, current: str):
+        super().__init__(look)
+        self.current = current
+
     def prompt(self):
         return self.t("staff.theme.title"), ""
 
     def choices(self):
-        return [Target(self.t(f"staff.theme.{name}"), name, selected=name == self.app.theme, classes="choice")
+        return [Target(self.t(f"staff.theme.{name}"), name, selected=name == self.current, classes="choice")
                 for name in THEME_NAMES]
 
 
@@ -245,13 +280,13 @@ class HandOverScreen(ClientScreen):
     AUTO_FOCUS = "#start"
 
     def prompt(self):
-        easy = easy_variant(self.app.language) or self.app.language  # selkosuomi for Finnish; English is as it is
-        return self.app.strings("handover.title", easy), self.app.strings("handover.body", easy)
+        language = self.look.language
+        easy = easy_variant(language) or language  # selkosuomi for Finnish; English is as it is
+        return self.look.strings("handover.title", easy), self.look.strings("handover.body", easy)
 
     def nav_end(self):
         return [Target(self.t("welcome.start"), id="start", classes="nav primary")]
 
-    def chosen(self, target: Target) -> None:
-        if target.id == "start":
-            self.app.start_feedback()
+    def action_start(self) -> None:
+        self.post_message(StartWanted())
 

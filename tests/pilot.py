@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from textual.pilot import Pilot
 
-from screens.app import KioskApp, make_app
+from commands.kiosk import make_app
+from screens.app import KioskApp
 from screens.layout import TARGET_COLUMNS, TARGET_ROWS, header_lines
 from screens.widgets import Prompt, Target
 

@@ -17,20 +17,24 @@ import pytest
 
 from kiosk.guard import Contact
 from kiosk.keyfiles import PublicKey
+from kiosk.languages import CODES
 from kiosk.sealing import seal
-from kiosk.visit import Origin, Session
 from kiosk.survey import load_survey
-from sync.wire.bundle import generate_signing_key
-from sync.wire.protocol import IDEMPOTENCY_KEY
+from kiosk.visit import Visit, VisitRules
 from provider.auth import new_token, token_sha256
 from provider.config import ReceiverConfig, sqlite_url
 from provider.keyring import generate_pair, load_pairs
+from provider.signing import generate_signing_key
 from provider.store import Store, open_store
+from sync.wire.protocol import IDEMPOTENCY_KEY
 from tests.postgres import PostgresServer, PostgresUnavailable, running_postgres
 
 KIOSK = "lobby-1"
 UNIT = "kalevi"
 NOW = datetime(2026, 11, 23, 14, 5, tzinfo=timezone.utc)
+ANSWERER = {code: f"Asiakaspalvelu ({code})" for code in CODES}
+# The receiver config's [reply], for a receiver whose kiosks offer replies.
+REPLY_TABLE = "[reply]\n" + "".join(f'answerer.{code} = "{text}"\n' for code, text in ANSWERER.items())
 
 
 # -- keys and config ------------------------------------------------------------------------
@@ -47,11 +51,13 @@ def receiver_secrets(tmp_path_factory) -> tuple[Path, Path]:
 
 @pytest.fixture
 def receiver_config(tmp_path, receiver_secrets) -> ReceiverConfig:
-    """Plain HTTP on loopback, SQLite in the test's folder, its own copy of the keys (a test may add one)."""
+    """Plain HTTP on loopback, SQLite in the test's folder, its own copy of the keys (a test may add
+    one), and a reply promise for the kiosks."""
     keys_dir = tmp_path / "keys"
     shutil.copytree(receiver_secrets[0], keys_dir)
     return ReceiverConfig(host="127.0.0.1", port=8443, database=sqlite_url(tmp_path / "receiver.db"),
-                          keys_dir=keys_dir, signing_key=receiver_secrets[1], data_dir=tmp_path)
+                          keys_dir=keys_dir, signing_key=receiver_secrets[1], data_dir=tmp_path,
+                          reply_answerer=ANSWERER)
 
 
 def public_key(config: ReceiverConfig) -> PublicKey:
@@ -71,14 +77,14 @@ def add_kiosk(store: Store, kiosk_id: str = KIOSK, unit: str = UNIT, certificate
 
 def visit(rating: int = 4, topic: str | None = "listened", text: str | None = None,
           contact: Contact | None = None, *, kiosk_id: str = KIOSK, synthetic: bool = False) -> list[dict]:
-    """The records of one visit to the default survey, made by the kiosk's own Session."""
-    session = Session(load_survey(), "fi", Origin(kiosk_id, UNIT, synthetic=synthetic), reply_days=5)
-    session.start()
-    session.answer(rating)
-    session.answer(topic) if topic else session.skip()
-    session.answer(text) if text else session.skip()
-    session.request_reply(contact) if contact else session.skip()
-    return session.finish(NOW)
+    """The records of one visit to the default survey, made by the kiosk's own Visit, in their wire form."""
+    made = Visit(load_survey(), VisitRules(kiosk_id, UNIT, reply_days=5, synthetic=synthetic))
+    made.start()
+    made.answer(rating)
+    made.answer(topic) if topic else made.skip()
+    made.answer(text) if text else made.skip()
+    made.request_reply(contact) if contact else made.skip()
+    return [record.to_wire() for record in made.end(NOW)]
 
 
 def sealed(records: list[dict], key: PublicKey, kiosk_id: str = KIOSK, clock: str = "synced") -> list[dict]:

@@ -73,12 +73,12 @@ async def type_pin(pilot: Pilot, pin: str, *, by: str = "keys") -> None:
     await settle(pilot)
 
 
-async def open_panel(pilot: Pilot) -> None:
-    """F12 and the right PIN: the staff panel."""
+async def open_panel(pilot: Pilot, *, by: str = "keys") -> None:
+    """F12 and the right PIN (typed `by` keys or taps): the staff panel."""
     await pilot.press("f12")
     await settle(pilot)
     assert isinstance(pilot.app.screen, PinScreen)
-    await type_pin(pilot, PIN)
+    await type_pin(pilot, PIN, by=by)
     assert isinstance(pilot.app.screen, StaffPanel), pilot.app.screen
 
 

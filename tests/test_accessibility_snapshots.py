@@ -11,12 +11,12 @@ SIZES = [(80, 24), (50, 15)]
 
 
 async def bigger_text_faces(pilot):
-    pilot.app.bigger_text = True
+    pilot.app.visit.bigger_text = True
     await tap_on(pilot, id="start")
 
 
 async def bigger_text_thanks(pilot):
-    pilot.app.bigger_text = True
+    pilot.app.visit.bigger_text = True
     await tap_on(pilot, id="start")
     await tap_on(pilot, value=5)
     await tap_on(pilot, id="skip")
@@ -27,7 +27,7 @@ async def bigger_text_thanks(pilot):
 async def speech_mode_on_a_choice(pilot):
     """In speech mode the arrow keys move the focus (and speech says where it is)."""
     pilot.app.speaker = Speaker(None)  # no sound in a picture test
-    pilot.app.speech_mode = True
+    pilot.app.visit.speech = True
     await tap_on(pilot, id="start")
     await pilot.press("right", "right", "down")
     await settle(pilot)

@@ -32,7 +32,7 @@ async def test_bigger_text_works_through_a_whole_visit(config, opened, size):
         await settle(pilot)
         await tap_on(pilot, id="bigger-text") if any(t.id == "bigger-text" for t in visible_targets(app)) \
             else await _via_menu(pilot, "bigger-text")
-        assert app.bigger_text
+        assert app.visit.bigger_text
         await tap_on(pilot, id="start")
         assert isinstance(app.screen, ChoiceScreen)
         assert_targets_big_enough(app)
@@ -47,7 +47,7 @@ async def test_bigger_text_works_through_a_whole_visit(config, opened, size):
         await tap_on(pilot, id="no")
         await tap_on(pilot, id="close")
         assert isinstance(app.screen, WelcomeScreen)
-        assert not app.bigger_text  # the next person starts with ordinary text
+        assert not app.visit.bigger_text  # the next person starts with ordinary text
     [response] = opened(config)
     assert response["answers"] == {"visit": 4}
 

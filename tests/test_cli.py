@@ -14,13 +14,16 @@ from dataclasses import replace
 import pytest
 
 import kiosk.outbox
-from commands.kiosk import PASSPHRASE_ENV, main
-from kiosk.demo import KEYS_FOLDER, demo_config, demo_data_dir, leave_hint
+from commands.kiosk import main
+from kiosk.keynames import PASSPHRASE_ENV
+from commands.kiosk import leave_hint
+from kiosk.config import demo_config
+from kiosk.demo import KEYS_FOLDER, demo_data_dir
 from kiosk.export import REPLY_COLUMNS, write_records
 from kiosk.guard import Contact
 from kiosk.keyfiles import PRIVATE_KEY_FILE, PUBLIC_KEY_FILE
 from kiosk.recorder import Recorder
-from kiosk.visit import Origin, Session
+from kiosk.visit import Visit, VisitRules
 from kiosk.survey import load_survey
 
 # (rating, topic, free text, contact) for each visit recorded in the queue
@@ -32,18 +35,18 @@ VISITS = [
 
 
 def record_visits(config, visits=VISITS) -> None:
-    """Fill the kiosk's queue the way the app does: a session per visit, through the recorder."""
+    """Fill the kiosk's queue the way the app does: a Visit each, through the recorder."""
     survey = load_survey()
     recorder = Recorder(config)
     try:
         for rating, topic, text, contact in visits:
-            session = Session(survey, "fi", Origin(config.kiosk_id, config.unit_id), reply_days=5)
-            session.start()
-            session.answer(rating)
-            session.answer(topic)
-            session.answer(text) if text else session.skip()
-            session.request_reply(contact) if contact else session.skip()
-            recorder.record(session.finish())
+            visit = Visit(survey, VisitRules.from_config(config))
+            visit.start()
+            visit.answer(rating)
+            visit.answer(topic)
+            visit.answer(text) if text else visit.skip()
+            visit.request_reply(contact) if contact else visit.skip()
+            recorder.record(visit.end())
     finally:
         recorder.close()
 
@@ -132,7 +135,7 @@ def test_open_replies_as_csv_has_the_reply_columns_even_when_there_are_none(conf
 
 
 def test_a_multiple_choice_answer_is_one_csv_cell():
-    response = {"type": "response", "id": "r1", "survey": {"id": "s", "version": 2}, "language": "en",
+    response = {"type": "response", "id": "0b5c6a8e-52f4-4f4e-9d55-3e0a8f1d2c11", "survey": {"id": "s", "version": 2}, "language": "en",
                 "answers": {"visit": 4, "liked": ["staff", "speed"]}, "mode": "self",
                 "flags": {"partial": True, "misuse": False, "synthetic": False}, "hour": "2025-03-04T13:00Z",
                 "kiosk": "lobby-1", "unit": "kalevi", "reply": None}
@@ -266,7 +269,7 @@ def test_run_with_a_missing_public_key_names_it(write_config, tmp_path, capsys):
 
 
 def test_csv_cells_cannot_become_spreadsheet_formulas():
-    response = {"id": "1", "type": "response", "survey": {"id": "s", "version": 1}, "language": "fi",
+    response = {"id": "7d1e4f20-9a3b-4c6d-8e5f-1a2b3c4d5e6f", "type": "response", "survey": {"id": "s", "version": 1}, "language": "fi",
                 "mode": "self", "flags": {"partial": False, "misuse": False, "synthetic": False},
                 "hour": "2026-11-23T10:00Z", "kiosk": "k", "unit": "u", "reply": None,
                 "answers": {"visit": 3, "more": '=HYPERLINK("http://x","click")'}}

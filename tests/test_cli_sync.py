@@ -12,6 +12,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from commands.kiosk import main
+from kiosk.config import enrolled_config
 from kiosk.demo import KEYS_FOLDER
 from kiosk.enrolment import ENROLLED_KEY_FILE, ENROLMENT_FILE
 from kiosk.keyfiles import PRIVATE_KEY_FILE, load_private_key
@@ -21,9 +22,11 @@ from sync.wire.bundle import public_pem
 from sync.uploader.http import make_client
 from sync.uploader.enrol import signing_key_fingerprint
 from tests.fake_receiver import FakeReceiver, answer
+from tests.receiver_support import ANSWERER
 from tests.test_cli import run
 
 SERVER = "https://receiver.test"
+REPLY = {"answerer": ANSWERER, "days": 7}
 
 
 @pytest.fixture(autouse=True)
@@ -34,11 +37,13 @@ def logs_left_alone(monkeypatch):
 
 @pytest.fixture
 def receiver(monkeypatch, provider_keys):
-    """The receiver every `kiosk` command here talks to; it enrols the kiosk lobby-1."""
+    """The receiver every `kiosk` command here talks to; it enrols the kiosk lobby-1, and promises
+    clients who ask a reply."""
     receiver = FakeReceiver()
     receiver.enrolment = {"kiosk": "lobby-1", "unit": "kalevi",
                           "signing_key": public_pem(Ed25519PrivateKey.generate().public_key()),
-                          "keys": [{"kid": "k1", "pem": provider_keys[1].read_text()}], "bundle_version": 0}
+                          "keys": [{"kid": "k1", "pem": provider_keys[1].read_text()}], "bundle_version": 0,
+                          "reply": REPLY}
 
     def to_receiver(sync, *, transport=None):
         return make_client(sync, transport=receiver.transport())
@@ -88,6 +93,29 @@ def test_an_enrolled_kiosk_simulates_and_syncs_end_to_end(tmp_path, capsys, rece
     _, out, _ = run(capsys, "status", "--data-dir", data_dir)
     assert "Waiting to be sent:   0" in out
     assert "Last successful sync: 0 min" in out
+
+
+def test_the_receivers_reply_promise_is_what_an_enrolled_kiosk_promises(tmp_path, capsys, receiver, provider_keys):
+    data_dir = tmp_path / "kiosk"
+    assert run(capsys, "enroll", "--server", SERVER, "--token", "t", "--data-dir", data_dir)[0] == 0
+    assert json.loads((data_dir / ENROLMENT_FILE).read_text())["reply"] == REPLY
+    promise = enrolled_config(data_dir).reply
+    assert (promise.answerer, promise.days) == (REPLY["answerer"], REPLY["days"])
+    run(capsys, "simulate", "20", "--data-dir", data_dir, "--seed", "1")
+    replies = [record for record in opened_envelopes(data_dir, provider_keys[0])
+               if record["type"] == "reply_request"]
+    assert replies and {reply["promised_days"] for reply in replies} == {REPLY["days"]}
+
+
+def test_a_kiosk_enrolled_with_a_receiver_that_promises_no_reply_offers_none(tmp_path, capsys, receiver,
+                                                                           provider_keys):
+    receiver.enrolment["reply"] = None
+    data_dir = tmp_path / "kiosk"
+    assert run(capsys, "enroll", "--server", SERVER, "--token", "t", "--data-dir", data_dir)[0] == 0
+    assert enrolled_config(data_dir).reply is None
+    run(capsys, "simulate", "20", "--data-dir", data_dir, "--seed", "1")
+    records = opened_envelopes(data_dir, provider_keys[0])
+    assert len(records) == 20 and all(record["type"] == "response" for record in records)
 
 
 def test_sync_once_says_what_failed_and_exits_1(tmp_path, capsys, receiver):
@@ -188,6 +216,18 @@ def test_enrol_refuses_an_answer_that_is_not_an_enrolment(tmp_path, capsys, rece
     receiver.enrolment = {"kiosk": "lobby-1"}
     err = enrol_error(capsys, tmp_path, "--server", SERVER, "--token", "t")
     assert "is not an enrolment" in err
+
+
+@pytest.mark.parametrize("reply", [
+    "we answer", {"days": 5}, REPLY | {"answerer": {"fi": "Asiakaspalvelu"}},
+    REPLY | {"answerer": REPLY["answerer"] | {"sv": " "}}, REPLY | {"days": 0}, REPLY | {"days": 61},
+    REPLY | {"days": "5"}, REPLY | {"days": True},
+], ids=["a text", "no answerer", "answerer in one language", "answerer blank", "days 0", "days 61", "days a text",
+        "days true"])
+def test_enrol_refuses_a_reply_promise_that_is_not_one(tmp_path, capsys, receiver, reply):
+    receiver.enrolment["reply"] = reply
+    err = enrol_error(capsys, tmp_path, "--server", SERVER, "--token", "t")
+    assert "is not an enrolment" in err and "reply" in err
 
 
 def test_enrol_with_a_config_warns_if_the_receiver_does_not_know_its_public_key(write_config, tmp_path, capsys,

@@ -8,8 +8,7 @@ import sys
 
 import kiosk
 
-CORE_MODULES = sorted(f"kiosk.{module.name}" for module in pkgutil.iter_modules(kiosk.__path__)
-                      if module.name not in ("cli", "__main__"))
+CORE_MODULES = sorted(f"kiosk.{module.name}" for module in pkgutil.iter_modules(kiosk.__path__))
 
 
 def modules_loaded_by(statement: str) -> set[str]:

@@ -17,9 +17,9 @@ from fhir.resources.R4B.questionnaire import Questionnaire
 
 from kiosk.errors import UserError
 from kiosk.guard import Contact
-from kiosk.visit import Origin, Session
 from kiosk.survey import load_survey, parse_survey
 from kiosk.tomlfile import Table
+from kiosk.visit import Visit, VisitRules
 from provider.fhir import (RESPONSE_SYSTEM, TRANSLATION, questionnaire, questionnaire_response,
                                 response_bundle)
 
@@ -42,28 +42,28 @@ def form(survey) -> dict:
     return questionnaire(survey)
 
 
-def visit(survey, steps: list, *, language: str = "fi", mode: str = "self", walk_away: bool = False) -> list[dict]:
+def visit(survey, steps: list, *, language: str = "fi", mode: str = "self") -> list[dict]:
     """The records the kiosk makes of one visit: each step answers the question on screen,
-    None skips it, a Contact asks for a reply."""
-    session = Session(survey=survey, language=language, origin=Origin("lobby-1", "kalevi", mode),
-                      reply_days=5, clock=lambda: 1000.0)
-    session.start()
+    None skips it, a Contact asks for a reply; steps that end before the survey does walk away."""
+    made = Visit(survey, VisitRules("lobby-1", "kalevi", reply_days=5), language=language, mode=mode,
+                 clock=lambda: 1000.0)
+    made.start()
     for step in steps:
         if step is None:
-            session.skip()
+            made.skip()
         elif isinstance(step, Contact):
-            session.request_reply(step)
+            made.request_reply(step)
         else:
-            session.answer(step)
-    made = session.abandon("keep-rating", now=VISIT_HOUR) if walk_away else session.finish(now=VISIT_HOUR)
-    return json.loads(json.dumps(made))  # as the receiver opens them
+            made.answer(step)
+    records = [record.to_wire() for record in made.end(VISIT_HOUR)]
+    return json.loads(json.dumps(records))  # as the receiver opens them
 
 
 @pytest.fixture(scope="module")
 def records(survey) -> dict[str, list[dict]]:
     return {
         "full": visit(survey, [5, "listened", "  Hoitaja oli ystävällinen.  ", PHONE], language="sv"),
-        "partial": visit(survey, [2, "waiting"], walk_away=True),
+        "partial": visit(survey, [2, "waiting"]),
         "assisted": visit(survey, [3, None, None, None], language="fi-x-selko", mode="assisted"),
     }
 

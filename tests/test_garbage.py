@@ -7,6 +7,7 @@ import gc
 import weakref
 
 import screens.garbage
+from commands.kiosk import garbage_policy
 from screens.garbage import IdleCollector
 from tests.pilot import build, settle, tap_on
 
@@ -34,8 +35,8 @@ def test_a_collection_waits_for_a_tick_without_a_screen_change(monkeypatch):
 
 async def test_a_screen_left_behind_is_freed_once_the_screen_stands_still(config, monkeypatch):
     monkeypatch.setattr(screens.garbage, "STILL_SECONDS", 0.05)
-    app = build(config)
-    try:
+    with garbage_policy() as first_paint:
+        app = build(config, on_first_paint=first_paint)
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
             await tap_on(pilot, id="start")  # (the first welcome screen is frozen with start-up's objects)
@@ -44,5 +45,25 @@ async def test_a_screen_left_behind_is_freed_once_the_screen_stands_still(config
             await tap_on(pilot, value="waiting")  # (Textual lets go of a screen one change later)
             await pilot.pause(0.3)
             assert faces() is None
-    finally:
-        gc.unfreeze()
+
+
+async def test_the_kiosks_garbage_policy_holds_while_it_runs_and_is_undone_after(config):
+    """`kiosk run` starts with collection off, freezes what start-up made at the first paint and
+    collects rarely; once the app has exited the process is as it was (in the test process too:
+    one Pilot test does not freeze the garbage of the tests before it)."""
+    before = gc.get_threshold()
+    with garbage_policy() as first_paint:
+        assert not gc.isenabled()
+        app = build(config, on_first_paint=first_paint)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            assert gc.isenabled() and gc.get_freeze_count() > 0
+            assert gc.get_threshold() == screens.garbage.THRESHOLDS
+    assert (gc.isenabled(), gc.get_freeze_count(), gc.get_threshold()) == (True, 0, before)
+
+
+async def test_an_app_built_for_a_test_leaves_the_garbage_collector_alone(config):
+    before = gc.get_threshold()
+    async with build(config).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert (gc.get_freeze_count(), gc.get_threshold()) == (0, before)

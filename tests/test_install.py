@@ -1,9 +1,9 @@
 """deploy/install.sh and deploy/uninstall.sh, into a throwaway root folder (--root): what an
 admin installs, upgrades and removes, offline from a folder of wheels as from a USB stick.
 
-The wheels (the kiosk's, built from this checkout, and its dependencies') are made once per
-session, and one real installation is shared by the tests that only look at it; those that
-change it work on a copy.
+The wheels (the kiosk's, built from this checkout, and those of its dependencies with its
+`kiosk` extra) are made once per session, and one real installation is shared by the tests
+that only look at it; those that change it work on a copy.
 """
 
 from __future__ import annotations
@@ -34,18 +34,32 @@ def run(script: Path, *arguments: object, check: bool = True) -> subprocess.Comp
     return result
 
 
-@pytest.fixture(scope="session")
-def wheels(tmp_path_factory) -> Path:
-    """The kiosk's wheel and its dependencies', as an admin would carry them on a USB stick."""
-    folder = tmp_path_factory.mktemp("wheels")
+def pip_wheel(folder: Path, *requirements: object) -> None:
+    """Wheels of `requirements` into `folder`, reproducibly, as deploy/install.sh builds them."""
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check",
-                    "--wheel-dir", folder, REPOSITORY], check=True, timeout=600,
+                    "--wheel-dir", folder, *requirements], check=True, timeout=600,
                    env=os.environ | {"SOURCE_DATE_EPOCH": "315532800"})
-    return folder
 
 
 def kiosk_wheel(wheels: Path) -> Path:
     return next(wheels.glob("feedback_kiosk-*.whl"))
+
+
+@pytest.fixture(scope="session")
+def project_wheel(tmp_path_factory) -> Path:
+    """The project's own wheel, built from this checkout, without its dependencies."""
+    folder = tmp_path_factory.mktemp("project-wheel")
+    pip_wheel(folder, "--no-deps", REPOSITORY)
+    return kiosk_wheel(folder)
+
+
+@pytest.fixture(scope="session")
+def wheels(tmp_path_factory, project_wheel) -> Path:
+    """The kiosk's wheel and those of what its `kiosk` extra needs, as an admin would carry them
+    on a USB stick."""
+    folder = tmp_path_factory.mktemp("wheels")
+    pip_wheel(folder, f"{project_wheel}[kiosk]")
+    return folder
 
 
 def install(root: Path, wheels: Path, *more: object, check: bool = True) -> subprocess.CompletedProcess:
@@ -93,6 +107,13 @@ def test_the_kiosk_runs_from_its_own_virtual_environment(installed):
     assert python.stdout.startswith(str(installed / PREFIX / "lib")), python.stderr  # the venv, not the system
     assert current_release(installed).startswith("0.1.0-")
     assert os.readlink(installed / "usr/local/bin/kiosk") == "/opt/feedback-kiosk/bin/kiosk"
+
+
+def test_the_kiosk_is_installed_with_its_kiosk_extra(installed):
+    python = installed / PREFIX / "bin" / "python"
+    versions = subprocess.run([python, "-I", "-c", "from importlib.metadata import version; "
+                               "print(version('textual'), version('tinydb'))"], capture_output=True, text=True)
+    assert versions.stdout.startswith("8.2.8 "), versions.stderr
 
 
 def test_no_module_is_left_to_compile_at_start(installed):

@@ -482,6 +482,13 @@ async def test_the_receivers_answer_is_the_documented_one(document, kit, answer)
     assert_conforms(document, operation_id, response)
 
 
+async def test_an_enrolment_that_promises_no_reply_is_the_documented_one(document, kit):
+    async with kit.client(reply_answerer=None) as client:
+        answer = await client.post("/v1/enrol", headers=kit.auth)
+    assert answer.json()["reply"] is None
+    assert_conforms(document, "enrol", answer)
+
+
 # -- schemathesis: generated requests, however malformed ------------------------------------
 
 # Few enough that the whole run stays well under half a minute on a small machine.

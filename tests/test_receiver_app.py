@@ -20,15 +20,17 @@ from kiosk.guard import Contact
 from kiosk.keyfiles import public_key_from_pem
 from kiosk.sealing import envelope_info, seal
 from kiosk.survey import default_survey_path
-from sync.wire.bundle import decode_from_wire, load_signing_key, open_bundle, public_pem
+from provider.signing import load_signing_key
+from sync.wire.bundle import decode_from_wire, open_bundle, public_pem
 from sync.wire.protocol import DUPLICATE, IDEMPOTENCY_KEY, REJECTED, STORED
+from sync.wire.records import MAX_FREE_TEXT
 from provider.app import make_app
 from provider.database import PostgresDatabase
 from provider.deadlines import reply_deadline
 from provider.keyring import generate_pair, load_pairs
 from provider.publishing import publish
 from provider.store import Store, open_store
-from tests.receiver_support import (KIOSK, UNIT, Statuses, add_kiosk, batch_body, batch_headers, public_key,
+from tests.receiver_support import (ANSWERER, KIOSK, UNIT, Statuses, add_kiosk, batch_body, batch_headers, public_key,
                                     receiver_config, receiver_secrets, sealed, visit)  # noqa: F401 (fixtures)
 
 FREE_TEXT = "Odotin kaksi tuntia, lääkäri oli ystävällinen"
@@ -262,6 +264,15 @@ RECORD_FAULTS = {
     "another kiosk inside": ("invalid-record", response_with(kiosk="lobby-2")),
     "an hour with minutes": ("invalid-record", response_with(hour="2026-11-23T14:05Z")),
     "no type": ("invalid-record", response_with(type="gossip")),
+    "an id that is not a UUID": ("invalid-record", response_with(id="response-1")),
+    "an id in capitals": ("invalid-record", response_with(id=str(uuid.uuid4()).upper())),
+    "a record of another version": ("invalid-record", response_with(v=2)),
+    "a free text longer than any kiosk allows": ("invalid-record", response_with(
+        answers={"visit": 4, "more": "x" * (MAX_FREE_TEXT + 1)})),
+    "a reply request with a non-UUID id": ("invalid-record", {**visit(contact=Contact("phone", PHONE))[1],
+                                                              "id": "reply-1"}),
+    "a reply request in a language no kiosk speaks": ("invalid-record", {
+        **visit(contact=Contact("phone", PHONE))[1], "language": "de"}),
     "a reply request without contact": ("invalid-record", {**visit(contact=Contact("phone", PHONE))[1],
                                                            "contact": None}),
     "a reply request flagged neither way": ("invalid-record", {**visit(contact=Contact("phone", PHONE))[1],
@@ -275,6 +286,15 @@ async def test_a_record_that_does_not_fit_its_survey_is_rejected(client, store, 
     response = await upload(client, [seal(record, key, kiosk_id=KIOSK)], token)
     assert Statuses(response.json())[record["id"]] == (REJECTED, reason)
     assert store.stats().responses == 0 and store.stats().reply_requests == 0
+
+
+async def test_a_record_sealed_before_records_had_a_version_is_read_as_version_1(client, store, token, key):
+    records = visit(contact=Contact("phone", PHONE))
+    for record in records:
+        del record["v"]
+    response = await upload(client, sealed(records, key), token)
+    assert Statuses(response.json()).all() == [STORED, STORED]
+    assert store.responses()[0]["v"] == store.reply_requests()[0]["v"] == 1
 
 
 async def test_a_multiple_choice_answer_is_checked_choice_by_choice(client_for, store, token, key, receiver_config,
@@ -462,6 +482,12 @@ async def test_enrolment_answers_what_the_kiosk_pins(client, store, token, recei
     assert document["signing_key"] == public_pem(signing)
     [entry] = document["keys"]
     assert public_key_from_pem(entry["pem"].encode(), "enrolment").kid == entry["kid"]
+    assert document["reply"] == {"answerer": ANSWERER, "days": receiver_config.reply_working_days}
+
+
+async def test_without_a_reply_table_enrolment_promises_no_reply(client_for, token, receiver_config):
+    client = client_for(replace(receiver_config, reply_answerer=None))
+    assert (await client.post("/v1/enrol", headers=auth(token))).json()["reply"] is None
 
 
 async def test_a_key_made_while_the_receiver_runs_is_offered_to_the_next_kiosk(client, token, receiver_config):

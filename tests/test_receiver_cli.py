@@ -17,10 +17,10 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.questionnaire import Questionnaire
 
 from kiosk.guard import Contact
-from commands.kiosk import PASSPHRASE_ENV
+from kiosk.keynames import PASSPHRASE_ENV
 from kiosk.keyfiles import CLASSIC_SUITE, HYBRID_SUITE, generate_key_pair
 from kiosk.survey import default_survey_path
-from sync.wire.bundle import load_signing_key
+from provider.signing import load_signing_key
 from provider.auth import certificate_sha256, token_sha256
 from provider.batches import BatchReceiver, parse_upload
 from commands.receiver import main

@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from kiosk.errors import UserError
-from sync.wire.protocol import DEFAULT_MAX_BATCH, DEFAULT_MAX_BODY_BYTES
+from kiosk.languages import CODES
 from provider.config import load_config
+from sync.wire.protocol import DEFAULT_MAX_BATCH, DEFAULT_MAX_BODY_BYTES
+from tests.receiver_support import ANSWERER, REPLY_TABLE
 
 EXAMPLE = Path(__file__).parent.parent / "docs" / "receiver.example.toml"
 PLAIN = "[tls]\nallow_plain_http = true\n"
@@ -26,6 +28,7 @@ def test_the_example_config_loads():
     assert config.database == "sqlite:///var/lib/kiosk-receiver/receiver.db"
     assert config.tls is not None and config.tls.client_ca is None
     assert (config.max_batch, config.max_body_bytes) == (DEFAULT_MAX_BATCH, DEFAULT_MAX_BODY_BYTES)
+    assert set(config.reply_answerer) == set(CODES)
 
 
 def test_a_minimal_config_keeps_everything_in_its_data_folder(tmp_path):
@@ -35,6 +38,12 @@ def test_a_minimal_config_keeps_everything_in_its_data_folder(tmp_path):
     assert (config.keys_dir, config.signing_key) == (data / "keys", data / "signing-key.pem")
     assert (config.host, config.port, config.tls) == ("127.0.0.1", 8443, None)
     assert (config.requests_per_minute, config.reply_working_days) == (60, 5)
+    assert config.reply_answerer is None  # no [reply]: enrolled kiosks offer no reply
+
+
+def test_the_reply_promise_names_who_answers_in_every_kiosk_language(tmp_path):
+    config = load_config(write(tmp_path, f"[receiver]\n{PLAIN}{REPLY_TABLE}"))
+    assert config.reply_answerer == ANSWERER
 
 
 @pytest.mark.parametrize("database, expected", [
@@ -72,6 +81,10 @@ def test_tls_with_client_certificates(tmp_path):
     ('[receiver]\n[tls]\ncertificate = "s.pem"\nkey = "s.key"\nrequire_client_certificate = true\n',
      "tls.require_client_certificate", "client_ca"),
     (PLAIN, "receiver", "is missing"),
+    ("[receiver]\n" + PLAIN + REPLY_TABLE.replace('answerer.sv = "Asiakaspalvelu (sv)"\n', ""),
+     "reply.answerer.sv", "is missing"),
+    ("[receiver]\n" + PLAIN + "[reply]\nanswerer = \"us\"\n", "reply.answerer", "a table"),
+    ("[receiver]\n" + PLAIN + REPLY_TABLE + "days = 5\n", "reply.days", "reply_working_days"),
 ])
 def test_a_mistake_names_the_file_and_the_key(tmp_path, text, key, words):
     path = write(tmp_path, text)

@@ -28,14 +28,15 @@ from kiosk.config import SyncConfig
 from kiosk.outbox import Outbox
 from kiosk.recorder import Recorder
 from kiosk.survey import default_survey_path
-from sync.wire.bundle import generate_signing_key
+from provider.signing import generate_signing_key
 from sync.uploader.enrol import enrol
 from provider.auth import certificate_sha256
 from provider.config import load_config
 from provider.publishing import publish
 from provider.store import open_store
 from sync.uploader.uploader import Uploader
-from tests.receiver_support import KIOSK, UNIT, add_kiosk, visit
+from sync.wire.records import record_from_wire
+from tests.receiver_support import ANSWERER, KIOSK, REPLY_TABLE, UNIT, add_kiosk, visit
 
 REPO = Path(__file__).resolve().parent.parent
 STARTUP_SECONDS = 60
@@ -48,16 +49,16 @@ def free_port() -> int:
 
 
 def receiver_folder(tmp_path: Path, provider_keys: tuple[Path, Path], tls: str) -> tuple[Path, str]:
-    """A receiver config on a free port, with the kiosks' provider key pair and a signing key;
-    returns the config file and the server's base URL."""
+    """A receiver config on a free port, with the kiosks' provider key pair, a signing key and a
+    reply promise; returns the config file and the server's base URL."""
     port = free_port()
     (tmp_path / "receiver" / "keys").mkdir(parents=True)
     for key_file in provider_keys:  # NAME.pem beside NAME.pub.pem, as keys_dir wants them
         shutil.copy(key_file, tmp_path / "receiver" / "keys")
     generate_signing_key(tmp_path / "receiver" / "signing-key.pem")
     config_file = tmp_path / "receiver.toml"
-    config_file.write_text(f'[receiver]\nlisten = "127.0.0.1:{port}"\ndata_dir = "receiver"\n[tls]\n{tls}',
-                           encoding="utf-8")
+    config_file.write_text(f'[receiver]\nlisten = "127.0.0.1:{port}"\ndata_dir = "receiver"\n'
+                           f'{REPLY_TABLE}[tls]\n{tls}', encoding="utf-8")
     scheme = "http" if "allow_plain_http" in tls else "https"
     return config_file, f"{scheme}://127.0.0.1:{port}"
 
@@ -109,12 +110,13 @@ def test_a_kiosk_enrols_and_uploads_to_the_receiver_process(tmp_path, provider_k
     with running(config_file, base_url):
         enrolment = enrol(base_url, token, allow_insecure_http=True)
         assert (enrolment.kiosk_id, enrolment.unit_id, enrolment.bundle_version) == (KIOSK, UNIT, 1)
+        assert enrolment.reply == {"answerer": ANSWERER, "days": 5}
 
         records = visit(5) + visit(1, "waiting")
         recorder = Recorder(config)
         config.data_dir.mkdir()
         recorder.prepare()
-        recorder.record(records)
+        recorder.record([record_from_wire(record) for record in records])
         recorder.close()
         sync = SyncConfig(server=base_url, token=token, allow_insecure_http=True,
                           signing_key=enrolment.signing_key.encode())

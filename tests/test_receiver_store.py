@@ -12,7 +12,8 @@ import pytest
 from provider.config import sqlite_url
 from provider.database import StoreUnavailable, open_database
 from provider.schema import SCHEMA_VERSION, SchemaTooNew
-from provider.store import STALE_CLAIM, ClaimKind, Counts, StoredBundle, open_store
+from provider.store import STALE_CLAIM, ClaimKind, Counts, Received, StoredBundle, open_store
+from sync.wire.records import Origin, ReplyRequest, Response
 from tests.receiver_support import (NOW, postgres_server, postgres_url, store,  # noqa: F401 (fixtures)
                                     store_url)
 
@@ -20,18 +21,19 @@ KIOSK = "lobby-1"
 
 
 def response_row(envelope_id: str, *, kiosk: str = KIOSK, synthetic: bool = False, reply: str | None = None,
-                 received_at: str = "2026-11-23T14:05:09Z") -> dict:
-    return {"id": envelope_id, "kiosk": kiosk, "unit": "kalevi", "survey": "visit-feedback", "survey_version": 1,
-            "language": "fi", "mode": "self", "partial": False, "misuse": False, "synthetic": synthetic,
-            "hour": "2026-11-23T14:00Z", "reply": reply, "answers": '{"visit": 4, "more": "Kiitos"}',
-            "clock_synced": True, "received_at": received_at}
+                 received_at: str = "2026-11-23T14:05:09Z") -> Received:
+    response = Response(id=envelope_id, survey_id="visit-feedback", survey_version=1, language="fi",
+                        answers={"visit": 4, "topics": ("staff", "time"), "more": "Kiitos"}, mode="self",
+                        origin=Origin(kiosk, "kalevi", "2026-11-23T14:00Z"), synthetic=synthetic, reply=reply)
+    return Received(response, clock_synced=True, received_at=received_at)
 
 
 def reply_row(envelope_id: str, reference: str, *, synthetic: bool = False,
-              received_at: str = "2026-11-23T14:05:09Z") -> dict:
-    return {"id": envelope_id, "reference": reference, "contact_kind": "email", "contact": "a@example.fi",
-            "language": "fi", "promised_days": 5, "kiosk": KIOSK, "unit": "kalevi", "hour": "2026-11-23T14:00Z",
-            "synthetic": synthetic, "clock_synced": None, "received_at": received_at, "reply_deadline": "2026-11-30"}
+              received_at: str = "2026-11-23T14:05:09Z") -> Received:
+    reply = ReplyRequest(id=envelope_id, reference=reference, contact_kind="email", contact="a@example.fi",
+                         language="fi", promised_days=5, origin=Origin(KIOSK, "kalevi", "2026-11-23T14:00Z"),
+                         synthetic=synthetic)
+    return Received(reply, clock_synced=None, received_at=received_at, reply_deadline="2026-11-30")
 
 
 def store_rows(store, batch: str, responses=(), replies=(), kiosk: str = KIOSK) -> set[str]:
@@ -43,7 +45,7 @@ def store_rows(store, batch: str, responses=(), replies=(), kiosk: str = KIOSK) 
         stored.update(now_stored)
         return {"batch": batch, "stored": sorted(now_stored)}
 
-    store.store_batch(kiosk, batch, list(responses), list(replies), answer)
+    store.store_batch(kiosk, batch, [*responses, *replies], answer)
     return stored
 
 
@@ -109,7 +111,7 @@ def test_an_answer_that_fails_stores_nothing(store):
         raise RuntimeError("the answer could not be made")
 
     with pytest.raises(RuntimeError):
-        store.store_batch(KIOSK, "b1", [response_row("r1")], [], failing_answer)
+        store.store_batch(KIOSK, "b1", [response_row("r1")], failing_answer)
     assert store.responses() == []
 
 
@@ -169,14 +171,15 @@ def test_the_newest_bundle_is_served_byte_for_byte(store):
 # -- reading and tidying --------------------------------------------------------------------
 
 
-def test_responses_come_back_in_the_kiosk_record_format(store):
-    store_rows(store, "b1", [response_row("r1", reply="REF")])
-    [record] = store.responses()
-    assert record == {
-        "type": "response", "id": "r1", "survey": {"id": "visit-feedback", "version": 1}, "language": "fi",
-        "answers": {"visit": 4, "more": "Kiitos"}, "mode": "self",
-        "flags": {"partial": False, "misuse": False, "synthetic": False}, "kiosk": KIOSK, "unit": "kalevi",
-        "hour": "2026-11-23T14:00Z", "reply": "REF", "clock": "synced", "received_at": "2026-11-23T14:05:09Z"}
+def test_records_come_back_in_their_wire_form_with_what_the_provider_adds(store):
+    response, reply = response_row("r1", reply="REF"), reply_row("q1", "REF")
+    store_rows(store, "b1", [response], [reply])
+    assert store.responses() == [
+        {**response.record.to_wire(), "clock": "synced", "received_at": "2026-11-23T14:05:09Z"}]
+    assert store.responses()[0]["answers"] == {"visit": 4, "topics": ["staff", "time"], "more": "Kiitos"}
+    assert store.reply_requests() == [
+        {**reply.record.to_wire(), "clock": None, "received_at": "2026-11-23T14:05:09Z",
+         "reply_deadline": "2026-11-30"}]
 
 
 def test_exports_leave_out_synthetic_data_and_older_data_unless_asked(store):

@@ -12,20 +12,21 @@ from commands.kiosk import main
 from kiosk.health import HEALTH_FILE, SIZE, Health, read_health, write_health
 from kiosk.outbox import Outbox
 from kiosk.recorder import Recorder, RecordingFailed
-from kiosk.visit import Origin, Session
+from kiosk.visit import Visit, VisitRules
 from kiosk.status import read_status
 from kiosk.survey import load_survey
+from sync.wire.records import Record
 
 SECRET_TEXT = "Lääkäri Virtanen oli töykeä"
 
 
-def visit_records(config) -> list[dict]:
-    session = Session(load_survey(), "fi", Origin(config.kiosk_id, config.unit_id), reply_days=5)
-    session.start()
+def visit_records(config) -> list[Record]:
+    visit = Visit(load_survey(), VisitRules.from_config(config))
+    visit.start()
     for answer in (2, "waiting", SECRET_TEXT):
-        session.answer(answer)
-    session.skip()
-    return session.finish()
+        visit.answer(answer)
+    visit.skip()
+    return visit.end()
 
 
 @pytest.fixture
@@ -44,7 +45,7 @@ def files_under(folder) -> bytes:
 def test_records_are_sealed_and_stored(recorder, config, opened):
     records = visit_records(config) + visit_records(config)
     recorder.record(records)
-    assert opened(config) == records
+    assert opened(config) == [record.to_wire() for record in records]
     assert b"Virtanen" not in files_under(config.data_dir)
     assert recorder.unsaved == 0
 
@@ -84,7 +85,7 @@ def test_a_full_disk_keeps_sealed_envelopes_in_memory_reports_it_and_saves_them_
 
     assert recorder.retry() is True
     assert recorder.unsaved == 0
-    assert opened(config) == records
+    assert opened(config) == [record.to_wire() for record in records]
     status = read_status(config.data_dir)
     assert (status["last_write_error"], status["unsaved_in_memory"]) == (None, 0)
     assert main(["status", "--data-dir", str(config.data_dir)]) == 0
@@ -99,7 +100,7 @@ def test_a_refused_rename_is_survived_too(recorder, config, opened, monkeypatch)
             recorder.record(records)
     recorder.record(visit_records(config))  # the next visit saves the waiting one first
     assert len(opened(config)) == 2
-    assert opened(config)[0] == records[0]
+    assert opened(config)[0] == records[0].to_wire()
 
 
 def test_the_health_file_keeps_its_size_so_a_full_disk_can_still_be_reported(tmp_path):

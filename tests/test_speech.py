@@ -95,7 +95,7 @@ async def test_speech_mode_reads_each_screen_and_each_choice_the_arrows_reach(co
         await settle(pilot)
         await pilot.press("plus")  # the number pad's + turns speech on
         await settle(pilot)
-        assert app.speech_mode
+        assert app.visit.speech
         assert speaker.said[-1][0].startswith("Puhe on päällä.")
         assert "Kerro meille käynnistäsi" in speaker.said[-1][0]
         await pilot.press("enter")  # Give feedback has the focus
@@ -113,7 +113,7 @@ async def test_speech_mode_reads_each_screen_and_each_choice_the_arrows_reach(co
         await tap_on(pilot, id="no")
         await tap_on(pilot, id="close")
         assert isinstance(app.screen, WelcomeScreen)
-        assert not app.speech_mode  # the next person starts without it
+        assert not app.visit.speech  # the next person starts without it
     [response] = opened(config)
     assert response["answers"] == {"visit": 2}
 
@@ -128,6 +128,6 @@ async def test_without_espeak_the_button_says_speech_is_not_available(config):
         await tap_on(pilot, id="read-aloud")
         await pilot.press("plus")
         await settle(pilot)
-        assert not app.speech_mode
+        assert not app.visit.speech
         assert isinstance(app.screen, ChoiceScreen)
         assert len([target for target in visible_targets(app) if target.value in range(1, 6)]) == 5

@@ -44,7 +44,7 @@ def closed_port_sync():
 def wall(monkeypatch) -> WallClock:
     """The app's PIN guard on a wall clock the test moves."""
     clock = WallClock()
-    monkeypatch.setattr("screens.staff_controls.PinGuard", functools.partial(PinGuard, clock=clock))
+    monkeypatch.setattr("kiosk.staff.PinGuard", functools.partial(PinGuard, clock=clock))
     return clock
 
 
@@ -197,7 +197,7 @@ async def test_the_countdown_goes_once_the_lock_is_over(staffed, wall):
         await pilot.press("f12")
         await settle(pilot)
         for _ in range(4):  # typed on the pad in the test above
-            app.pin_guard.try_pin(WRONG_PIN)
+            app.station.staff.pin_guard.try_pin(WRONG_PIN)
         await type_pin(pilot, WRONG_PIN)
         assert "Odota 30 s" in shown(app)
         wall.now += 31
@@ -285,7 +285,7 @@ async def test_in_assisted_mode_a_physical_keyboard_types_the_free_text(staffed,
         await pilot.press(*"jono", "space", *"olu", "backspace", "i", "space", "plus", "1")
         await settle(pilot)
         assert "jono oli +1▏" in shown(app)
-        assert not app.speech_mode  # the + was typed, not taken as the speech key
+        assert not app.visit.speech  # the + was typed, not taken as the speech key
         await tap_on(pilot, id="done")
     [response] = opened(staffed)
     assert response["answers"]["more"] == "jono oli +1" and response["mode"] == "interpreter"
@@ -340,14 +340,14 @@ async def test_the_panel_shows_a_sync_error_live(staffed, closed_port_sync, monk
         await open_panel(pilot)
         await settle(pilot)
         for _ in range(50):  # the uploader's first round, in its own thread
-            if app.station.uploader and app.station.uploader.state.snapshot().last_error:
+            if app.station.sync and app.station.sync.status().last_error:
                 break
             await pilot.pause(0.1)
         await pilot.pause(0.3)
-        error = app.station.uploader.state.snapshot().last_error
+        error = app.station.sync.status().last_error
         assert "cannot connect" in error
         assert f"Viimeisin virhe: ! {error[:40]}" in shown(app)
-        app.station.uploader.state.update(auth_error="the receiver refused the token (401)")
+        app.station.sync.state.update(auth_error="the receiver refused the token (401)")
         await pilot.pause(0.3)
         assert "Viimeisin virhe: ! the receiver refused the token (401)" in shown(app)
 
@@ -593,7 +593,7 @@ async def test_each_staff_screen_shows_whole(staffed, wall, monkeypatch, size):
         await settle(pilot)
         assert_staff_screen_whole(app)
         for _ in range(4):
-            app.pin_guard.try_pin(WRONG_PIN)
+            app.station.staff.pin_guard.try_pin(WRONG_PIN)
         await type_pin(pilot, WRONG_PIN)
         assert "Odota 30 s" in shown(app)
         assert_staff_screen_whole(app)  # locked, with its countdown
@@ -638,3 +638,37 @@ async def test_a_tap_on_a_target_in_the_corner_is_not_counted(staffed):
         await corner_taps(pilot, 5)  # the first types "a" and closes the group; four more on no target
         assert isinstance(app.screen, KeyboardScreen)
         assert "a▏" in shown(app)
+
+
+async def test_a_stalled_disk_never_freezes_the_panel(staffed, monkeypatch):
+    """The panel's figures take locks and read the disk: they are read in a thread, and a disk that
+    does not answer leaves the screen responsive (and the watchdog, pinged from the UI, fed)."""
+    import threading
+
+    disk_answers = threading.Event()
+    disk_free = kiosk.staff._disk_free
+
+    def stalled(folder):
+        disk_answers.wait(10)
+        return disk_free(folder)
+
+    monkeypatch.setattr(kiosk.staff, "_disk_free", stalled)
+    app = build(staffed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("f12")
+        await pilot.pause()
+        await pilot.press(*PIN, "enter")
+        for _ in range(20):
+            await pilot.pause(0.05)
+        assert isinstance(app.screen, StaffPanel)
+        assert "Lähettämättä: …" in shown(app)  # the figures come when the disk answers
+        await pilot.click(target(app, value="actions"))  # meanwhile, staff can go on
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, StaffActions)
+        await pilot.click(target(app, id="back"))
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, StaffPanel)
+        disk_answers.set()
+        await settle(pilot)
+        assert "Lähettämättä: 0" in shown(app)

@@ -17,6 +17,7 @@ from datetime import datetime, time
 import pytest
 
 import screens.staff
+import screens.staff_controls
 from kiosk.announcements import Announcement, Figure
 from kiosk.hours import OpeningHours
 from kiosk.pin import PinGuard
@@ -55,7 +56,7 @@ async def to_pin_digits(pilot):
 async def to_pin_locked(pilot):
     await to_pin(pilot)
     for _ in range(4):  # typing them is in test_staff
-        pilot.app.pin_guard.try_pin(WRONG_PIN)
+        pilot.app.station.staff.pin_guard.try_pin(WRONG_PIN)
     await type_pin(pilot, WRONG_PIN)
 
 
@@ -139,9 +140,9 @@ SCREENS = {
 @pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
 @pytest.mark.parametrize("screen", SCREENS)
 def test_staff_screen(snap_compare, config, clock, monkeypatch, screen, size):
-    monkeypatch.setattr(screens.staff, "status_lines", steady(screens.staff.status_lines))
+    monkeypatch.setattr(screens.staff_controls, "status_lines", steady(screens.staff_controls.status_lines))
     wall = functools.partial(PinGuard, clock=lambda: 1_700_000_000.0)
-    monkeypatch.setattr("screens.staff_controls.PinGuard", wall)
+    monkeypatch.setattr("kiosk.staff.PinGuard", wall)
     which = shutil.which
     monkeypatch.setattr(shutil, "which", lambda name, *args, **options: None if name == "espeak-ng"
                         else which(name, *args, **options))

@@ -23,7 +23,7 @@ STABLE_KEYS = {
     "data_dir", "queue_depth", "oldest_unsent_age_seconds", "queue_error",
     "kiosk_pid", "last_report_age_seconds", "unsaved_in_memory", "last_write_error",
     "quarantined", "last_sync_age_seconds", "last_sync_error", "auth_error",
-    "bundle_refused", "bundle_version", "pending_bundle_version",
+    "bundle_refused", "bundle_version", "pending_bundle_version", "paused",
 }
 README = Path(__file__).parent.parent / "README.md"
 
@@ -66,6 +66,15 @@ def test_a_monitor_sees_the_queue_the_errors_and_the_last_sync(tmp_path, capsys)
     assert status["last_sync_error"] == "timed out"
     assert 120 <= status["last_sync_age_seconds"] < 180
     assert status["queue_error"] is None
+
+
+def test_a_monitor_sees_that_staff_paused_the_kiosk(tmp_path, capsys, config):
+    from kiosk.staff import StaffSettings
+
+    a_kiosk_that_has_run(tmp_path)
+    assert status_json(capsys, tmp_path)["paused"] is False
+    StaffSettings(tmp_path, config.staff).set_paused(True)
+    assert status_json(capsys, tmp_path)["paused"] is True
 
 
 def test_a_queue_it_cannot_read_is_reported_not_raised(tmp_path, capsys):

@@ -23,7 +23,8 @@ from pathlib import Path
 import pytest
 
 from kiosk.config import KioskConfig
-from kiosk.enrolment import enrolled_config, read_enrolment
+from kiosk.config import enrolled_config
+from kiosk.enrolment import read_enrolment
 from kiosk.outbox import Outbox
 from kiosk.survey import default_survey_path
 from sync.wire.protocol import BATCHES, BUNDLE, HEARTBEAT
@@ -31,7 +32,7 @@ from kiosk.sync_status import SyncStatus
 from sync.uploader.uploader import Uploader
 from tests.fault_proxy import (Answer, FaultProxy, answer_with, change_answer, drop_answer, hold_for, json_answer,
                                pass_through, reset_in_body)
-from tests.receiver_support import KIOSK, UNIT
+from tests.receiver_support import KIOSK, REPLY_TABLE, UNIT
 from tests.test_receiver_server import REPO, free_port, running
 
 # The kiosk's uploader, made quick: a fault costs a second at most, and small batches put
@@ -59,9 +60,10 @@ def run(program: str, *args: object, check: bool = True) -> subprocess.Completed
 def write_receiver_config(folder: Path) -> tuple[Path, int]:
     port = free_port()
     config_file = folder / "receiver.toml"
+    # [reply]: kiosks enrolled here offer replies, so that synthetic visits include reply requests.
     config_file.write_text(f'[receiver]\nlisten = "127.0.0.1:{port}"\ndata_dir = "receiver"\n'
-                           f'requests_per_minute = {REQUESTS_PER_MINUTE}\n[tls]\nallow_plain_http = true\n',
-                           encoding="utf-8")
+                           f'requests_per_minute = {REQUESTS_PER_MINUTE}\n{REPLY_TABLE}'
+                           '[tls]\nallow_plain_http = true\n', encoding="utf-8")
     return config_file, port
 
 

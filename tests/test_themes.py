@@ -352,7 +352,7 @@ async def test_chosen_and_focused_targets_differ_by_shape_in_every_theme(config,
         def corner(widget: Target) -> str:
             return lines[widget.region.y][widget.region.x]
 
-        chosen, focused = target(app, value=app.language), app.focused
+        chosen, focused = target(app, value=app.visit.language), app.focused
         plain = target(app, value="en")
         assert str(chosen.label).startswith(glyphs(app).selected) and corner(chosen) == "╔"
         assert focused is target(app, id="start") and corner(focused) == "┏" and focused.rich_style.bold

@@ -132,7 +132,7 @@ from kiosk.keyfiles import generate_key_pair, load_private_key
 from kiosk.outbox import Outbox
 from kiosk.sealing import open_envelope
 from kiosk.simulate import simulate
-from screens.app import make_app
+from commands.kiosk import make_app
 
 folder = Path(sys.argv[1])
 private, public = generate_key_pair(folder / "keys")

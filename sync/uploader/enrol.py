@@ -16,14 +16,15 @@ from typing import Any
 import httpx
 
 from kiosk import __version__
+from kiosk.bundles import pinned_signing_key
 from kiosk.config import SyncConfig, server_problem
 from kiosk.enrolment import Enrolment
 from kiosk.errors import UserError
 from kiosk.keyfiles import grouped, public_key_from_pem
+from kiosk.languages import CODES
 from kiosk.survey import ID_PATTERN
-from sync.wire.bundle import load_verify_key
 from sync.uploader.http import SyncFailure, make_client, send
-from sync.wire.protocol import ENROL
+from sync.wire.protocol import ENROL, MAX_REPLY_DAYS
 
 SERVER_OPTION = "--server"
 TOKEN_OPTION = "--token"
@@ -68,9 +69,9 @@ def _enrolment(document: dict[str, Any], *, server: str, token: str, ca_file: Pa
             server=server, kiosk_id=_identifier(document["kiosk"], "kiosk"), unit_id=_identifier(document["unit"], "unit"),
             token=token, signing_key=document["signing_key"], keys=[dict(key) for key in document["keys"]],
             ca_file=str(ca_file) if ca_file else None, allow_insecure_http=allow_insecure_http,
-            bundle_version=int(document.get("bundle_version") or 0),
+            bundle_version=int(document.get("bundle_version") or 0), reply=_reply(document.get("reply")),
             enrolled_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
-        load_verify_key(enrolment.signing_key.encode(), source="the receiver's signing key")
+        pinned_signing_key(enrolment.signing_key.encode(), "the receiver's signing key")
         if not enrolment.keys:
             raise UserError("the receiver's answer has no public key to seal to", key=SERVER_OPTION)
         for key in enrolment.keys:
@@ -78,6 +79,20 @@ def _enrolment(document: dict[str, Any], *, server: str, token: str, ca_file: Pa
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise UserError(f"the receiver's answer is not an enrolment ({error!r})", key=SERVER_OPTION) from None
     return enrolment
+
+
+def _reply(promise: Any) -> dict | None:
+    """The provider's promise to clients who ask for a reply; None when it makes none."""
+    if promise is None:
+        return None
+    answerer = promise.get("answerer") if isinstance(promise, dict) else None
+    if not isinstance(answerer, dict) or not all(isinstance(answerer.get(code), str) and answerer[code].strip()
+                                                 for code in CODES):
+        raise ValueError(f"reply.answerer must have a text in each of {', '.join(CODES)}")
+    days = promise.get("days")
+    if type(days) is not int or not 1 <= days <= MAX_REPLY_DAYS:
+        raise ValueError(f"reply.days must be a whole number of days, 1 to {MAX_REPLY_DAYS}")
+    return {"answerer": {code: answerer[code] for code in CODES}, "days": days}
 
 
 def _identifier(value: object, name: str) -> str:
@@ -88,5 +103,5 @@ def _identifier(value: object, name: str) -> str:
 
 def signing_key_fingerprint(pem: str) -> str:
     """SHA-256 of the Ed25519 key's 32 bytes, in groups of four hex digits, to compare by eye."""
-    raw = load_verify_key(pem.encode(), source="the signing key").public_bytes_raw()
+    raw = pinned_signing_key(pem.encode(), "the signing key").public_bytes_raw()
     return grouped(hashlib.sha256(raw).hexdigest())

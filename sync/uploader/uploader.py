@@ -139,7 +139,7 @@ class Uploader:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         previous = read_sync_status(config.data_dir) or SyncStatus()
-        self.state = SyncState(replace(previous, backoff_until=None, quarantined=self._quarantine.count()))
+        self.state = SyncState(replace(previous, quarantined=self._quarantine.count()))
 
     # -- the background thread -------------------------------------------------------
 
@@ -148,6 +148,9 @@ class Uploader:
         if self._thread is None:
             self._thread = threading.Thread(target=self._loop, name="uploader", daemon=True)
             self._thread.start()
+
+    def status(self) -> SyncStatus:
+        return self.state.snapshot()
 
     def sync_now(self) -> None:
         """Start the next round now, without waiting for the interval or the backoff."""
@@ -180,7 +183,6 @@ class Uploader:
         """Send everything pending, then the heartbeat, then fetch a newer bundle if there is one.
         Stops at the first failure, which the report and the state describe rather than raise."""
         with self._round:
-            started = self._now()
             tally = _Tally()
             error = auth_error = retry_after = None
             try:
@@ -194,9 +196,9 @@ class Uploader:
             except Exception as unexpected:  # a bug or a disk error must not stop the kiosk
                 log.exception("sync round failed")
                 error = f"unexpected error: {unexpected!r}"[:300]
-            return self._finish_round(tally, started, error, auth_error, retry_after)
+            return self._finish_round(tally, error, auth_error, retry_after)
 
-    def _finish_round(self, tally: _Tally, started: float, error: str | None, auth_error: str | None,
+    def _finish_round(self, tally: _Tally, error: str | None, auth_error: str | None,
                       retry_after: float | None) -> SyncReport:
         if error is None:
             self._failures = 0
@@ -207,8 +209,7 @@ class Uploader:
                                   maximum=self._sync.retry_max_seconds, rng=self._rng, retry_after=retry_after)
             self._failures += 1
         now = self._now()
-        changes: dict[str, Any] = {"last_attempt": started, "quarantined": self._quarantine.count(),
-                                   "backoff_until": None if error is None else now + delay}
+        changes: dict[str, Any] = {"quarantined": self._quarantine.count()}
         if error is None:
             changes.update(last_success=now, last_error=None, auth_error=None)
         else:

@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from kiosk.errors import UserError
 
 FORMAT = 1
 
@@ -78,50 +75,22 @@ def decode_from_wire(body: dict) -> tuple[bytes, bytes]:
         raise BundleRefused(f"malformed bundle answer: {error}") from None
 
 
-# -- signing keys --------------------------------------------------------------
-
-
-def generate_signing_key(path: Path) -> Ed25519PublicKey:
-    """A new Ed25519 signing key, written to `path` (0600, never overwriting); returns its public half."""
-    key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
-    try:
-        with open(path, "xb", opener=lambda name, flags: os.open(name, flags, 0o600)) as file:
-            file.write(pem)
-    except FileExistsError:
-        raise UserError("already exists: a signing key is never overwritten", file=path) from None
-    return key.public_key()
-
-
-def load_signing_key(path: Path) -> Ed25519PrivateKey:
-    key = _load(path, lambda data: serialization.load_pem_private_key(data, None))
-    if not isinstance(key, Ed25519PrivateKey):
-        raise UserError("is not an Ed25519 private key", file=path)
-    return key
+# -- the signing key's public half -----------------------------------------------
 
 
 def public_pem(key: Ed25519PublicKey) -> str:
     return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
 
-def load_verify_key(pem: bytes, *, source: str) -> Ed25519PublicKey:
+def load_verify_key(pem: bytes) -> Ed25519PublicKey:
+    """The provider's signing key from its PEM; ValueError, saying what it is instead, if it is not one."""
     try:
         key = serialization.load_pem_public_key(pem)
     except ValueError:
-        raise UserError("is not a PEM public key", file=source) from None
+        raise ValueError("is not a PEM public key") from None
     if not isinstance(key, Ed25519PublicKey):
-        raise UserError("is not an Ed25519 public key (the provider's signing key)", file=source)
+        raise ValueError("is not an Ed25519 public key (the provider's signing key)")
     return key
-
-
-def _load(path: Path, parse):
-    try:
-        return parse(path.read_bytes())
-    except OSError as error:
-        raise UserError(f"cannot be read ({error.strerror})", file=path) from None
-    except (ValueError, TypeError):
-        raise UserError("is not a PEM key file", file=path) from None
 
 
 def _now() -> str:

@@ -12,13 +12,14 @@ HEALTH = f"{API}/health"
 IDEMPOTENCY_KEY = "Idempotency-Key"
 DEFAULT_MAX_BATCH = 200
 DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024
+# The most working days a provider may promise a reply in (kiosk and provider configs, enrolment).
+MAX_REPLY_DAYS = 60
 
 STORED = "stored"
 DUPLICATE = "duplicate"
 REJECTED = "rejected"
-DELIVERED = frozenset({STORED, DUPLICATE})  # the kiosk may delete its copy
 
-# Why an envelope can never be stored (beside kiosk.sealing.EnvelopeError's reasons).
+# Why an envelope can never be stored (beside the envelope's own reasons, kiosk.sealing.EnvelopeError).
 KIOSK_MISMATCH = "kiosk-mismatch"
 UNKNOWN_SURVEY = "unknown-survey"
 INVALID_RECORD = "invalid-record"
