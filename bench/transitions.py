@@ -42,7 +42,7 @@ from textual.screen import Screen
 from bench.outbox_append import _percentile
 from kiosk.config import KioskConfig, ReplyPromise
 from kiosk.demo import DEMO_ANSWERER, DEMO_REPLY_DAYS
-from commands.kiosk import make_app
+from commands.kiosk import garbage_policy, make_app
 from screens.app import KioskApp
 from screens.endings import ThanksScreen
 from screens.question import ChoiceScreen, FreeTextScreen
@@ -177,8 +177,9 @@ async def _until(pilot: Pilot, condition: Callable[[], bool], started: float, na
 async def _run(loops: int, pause: float) -> Transitions:
     stamps = _Stamps()
     samples: list[Transition] = []
-    with tempfile.TemporaryDirectory(prefix="bench-transitions-") as temp:
-        app = make_app(_config(Path(temp)))
+    # The kiosk as `kiosk run` runs it: with the entry point's garbage policy.
+    with tempfile.TemporaryDirectory(prefix="bench-transitions-") as temp, garbage_policy() as first_paint:
+        app = make_app(_config(Path(temp)), on_first_paint=first_paint)
         async with app.run_test(size=SIZE, message_hook=stamps.on_message) as pilot:
             await settle(pilot)  # the first screen up, key and outbox loaded
             stamps.watch(app)

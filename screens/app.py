@@ -17,6 +17,7 @@ import os
 import time
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from textual import events
 from textual.app import App
@@ -32,10 +33,14 @@ from kiosk.survey import Question
 from kiosk.systemd import notify, watchdog_interval
 from kiosk.visit import SELF
 from screens.base import HelpWanted, Look, ReadAloud, TargetScreen
-from screens.question import Answered, BackWanted, QuestionMessage, Skipped
 from screens.staff_controls import STAFF_KEY, StaffControls
 from screens.themes import THEMES, glyphs, initial_theme, register_themes
 from screens.welcome import LanguageChosen, LanguageScreen, StartWanted, WelcomeScreen
+
+if TYPE_CHECKING:  # the question screens load when the first question shows
+    from screens.endings import ThanksOver
+    from screens.question import Answered, BackWanted, QuestionMessage, Skipped
+    from screens.reply import ReplyWanted
 
 log = logging.getLogger(__name__)
 # Keys that would quit, suspend, or open Textual's command palette: on a kiosk they do nothing.
@@ -298,7 +303,7 @@ class KioskApp(StaffControls, App, inherit_bindings=False):
         if self._is_current(message):
             self._show(self.visit.back())
 
-    def on_reply_wanted(self, message) -> None:
+    def on_reply_wanted(self, message: ReplyWanted) -> None:
         if self._is_current(message):
             self._show(self.visit.request_reply(message.contact))
 
@@ -340,7 +345,7 @@ class KioskApp(StaffControls, App, inherit_bindings=False):
         self._replace_screens(ThanksScreen(self.look(), reference=reference, saved=saved, promise=self.config.reply,
                                            seconds=self.config.thanks_seconds))
 
-    def on_thanks_over(self, _message) -> None:
+    def on_thanks_over(self, _message: ThanksOver) -> None:
         self.show_welcome()
 
     def retry_unsaved(self) -> None:

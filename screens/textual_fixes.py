@@ -32,7 +32,6 @@ from __future__ import annotations
 import inspect
 import os
 from functools import lru_cache
-from importlib.metadata import version
 
 import textual.app
 import textual.screen
@@ -86,6 +85,8 @@ def check() -> None:
 
 
 def _moved(what: str) -> UserError:
+    from importlib.metadata import version  # email, zipfile and more: never on the way to the first screen
+
     return UserError(f"Textual {version('textual')} has {what}: a work-around in screens/textual_fixes.py no longer "
                      "fits it; install the Textual the project pins (pyproject.toml), or update the work-around",
                      key="textual")
