@@ -61,7 +61,7 @@ def make_app(config: ReceiverConfig, store: Store | None = None) -> Starlette:
     owned = store is None
     store = store or open_store(config.database)
     parts = _Parts(config, store, keyring,
-                   BatchReceiver(store, keyring, SurveyCatalog(store), config.reply_working_days),
+                   BatchReceiver(store, keyring, SurveyCatalog(store)),
                    RateLimiter(config.requests_per_minute), signing_key_pem)
 
     @asynccontextmanager

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from kiosk.sealing import EnvelopeError, open_envelope
-from provider.deadlines import reply_deadline
+from provider.deadlines import day_asked, reply_deadline
 from provider.keyring import KeyRing
 from provider.problems import Problem
 from provider.records import RecordRefused, checked_record, is_unicode
@@ -73,12 +73,20 @@ class _Opened:
     received: list[Received] = field(default_factory=list)
 
 
+def _deadline(record: Record, received: datetime, clock_synced: bool | None) -> str | None:
+    """By when a reply request must be answered: the working days the client was promised,
+    from the day they asked (the received time is kept beside it)."""
+    if not isinstance(record, ReplyRequest):
+        return None
+    asked = day_asked(record.origin.hour, received, clock_synced=clock_synced)
+    return reply_deadline(asked, record.promised_days).isoformat()
+
+
 @dataclass(frozen=True)
 class BatchReceiver:
     store: Store
     keyring: KeyRing
     surveys: SurveyCatalog
-    reply_working_days: int
 
     def receive(self, upload: Upload, kiosk: Kiosk, now: datetime) -> dict:
         """The answer to the upload, given again to a retry of the same batch; raises Problem
@@ -111,7 +119,6 @@ class BatchReceiver:
     def _open_all(self, envelopes: list, kiosk: Kiosk, now: datetime) -> _Opened:
         opened, seen = _Opened(), set()
         received_at = utc_text(now)
-        deadline = reply_deadline(now.astimezone().date(), self.reply_working_days).isoformat()
         for envelope in envelopes:
             envelope_id = envelope.get("id") if isinstance(envelope, dict) else None
             result = {"id": envelope_id if isinstance(envelope_id, str) else None}
@@ -127,8 +134,8 @@ class BatchReceiver:
             seen.add(envelope_id)
             # Stored under the unit the kiosk is registered with, whatever its config says.
             record = replace(record, origin=replace(record.origin, unit=kiosk.unit))
-            opened.received.append(Received(record, _CLOCKS[envelope.get("clock")], received_at,
-                                            deadline if isinstance(record, ReplyRequest) else None))
+            clock = _CLOCKS[envelope.get("clock")]
+            opened.received.append(Received(record, clock, received_at, _deadline(record, now, clock)))
         return opened
 
     def _open(self, envelope: object, kiosk: Kiosk) -> Record:

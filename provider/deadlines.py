@@ -1,8 +1,12 @@
-"""When a client who asked for a reply must have had one: counted in Finnish working days."""
+"""When a client who asked for a reply must have had one: the working days they were promised,
+counted in Finnish working days from the day they asked."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+FINLAND = ZoneInfo("Europe/Helsinki")
 
 
 def easter(year: int) -> date:
@@ -52,14 +56,23 @@ def is_working_day(day: date) -> bool:
     return day.weekday() < 5 and day not in finnish_holidays(day.year)
 
 
-def reply_deadline(received: date, working_days: int) -> date:
-    """The day `working_days` working days after `received` (which itself never counts, even
-    if it was a working day: a request that came in at closing time gets the full time)."""
+def reply_deadline(asked: date, working_days: int) -> date:
+    """The day `working_days` working days after `asked` (which itself never counts, even if it
+    was a working day: a request made at closing time gets the full time)."""
     if working_days < 0:
         raise ValueError(f"working_days must not be negative: {working_days}")
-    day = received
+    day = asked
     for _ in range(working_days):
         day += timedelta(days=1)
         while not is_working_day(day):
             day += timedelta(days=1)
     return day
+
+
+def day_asked(hour: str, received: datetime, *, clock_synced: bool | None) -> date:
+    """The day in Finland the client asked for a reply: the record's hour (UTC, to the hour),
+    unless the kiosk said its clock was not set, or the hour is after the request arrived (a
+    clock ahead): then the day it arrived, which is never later than the day asked."""
+    asked = datetime.strptime(hour, "%Y-%m-%dT%H:%MZ").replace(tzinfo=timezone.utc)
+    trusted = clock_synced is not False and asked <= received
+    return (asked if trusted else received).astimezone(FINLAND).date()

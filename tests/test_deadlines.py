@@ -1,12 +1,12 @@
-"""Reply deadlines: Finnish working days after a reply request arrived."""
+"""Reply deadlines: the working days the client was promised, from the day they asked, in Finland."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 
-from provider.deadlines import easter, finnish_holidays, reply_deadline
+from provider.deadlines import day_asked, easter, finnish_holidays, reply_deadline
 
 
 @pytest.mark.parametrize("year, sunday", [(2024, date(2024, 3, 31)), (2025, date(2025, 4, 20)),
@@ -62,3 +62,15 @@ def test_the_deadline_skips_weekends_and_holidays(received, working_days, deadli
 def test_a_negative_number_of_days_is_refused():
     with pytest.raises(ValueError, match="must not be negative"):
         reply_deadline(date(2025, 3, 3), -1)
+
+
+def test_the_day_asked_is_the_finnish_day_of_the_records_hour():
+    received = datetime(2026, 12, 4, 10, 0, tzinfo=timezone.utc)
+    assert day_asked("2026-11-20T07:00Z", received, clock_synced=True) == date(2026, 11, 20)
+    assert day_asked("2026-11-20T22:00Z", received, clock_synced=None) == date(2026, 11, 21)  # midnight in Helsinki
+    assert day_asked("2026-11-20T07:00Z", received, clock_synced=False) == date(2026, 12, 4)  # a clock not set
+    assert day_asked("2026-12-05T07:00Z", received, clock_synced=True) == date(2026, 12, 4)  # a clock ahead
+
+
+def test_a_two_day_promise_made_on_a_friday_runs_out_on_tuesday():
+    assert reply_deadline(date(2026, 11, 20), 2) == date(2026, 11, 24)

@@ -26,7 +26,7 @@ from sync.wire.protocol import DUPLICATE, IDEMPOTENCY_KEY, REJECTED, STORED
 from sync.wire.records import MAX_FREE_TEXT
 from provider.app import make_app
 from provider.database import PostgresDatabase
-from provider.deadlines import reply_deadline
+from provider.deadlines import FINLAND, reply_deadline
 from provider.keyring import generate_pair, load_pairs
 from provider.publishing import publish
 from provider.store import Store, open_store
@@ -124,12 +124,34 @@ async def test_a_synthetic_reply_request_is_stored_apart_from_real_ones(client, 
     assert (store.stats().reply_requests, store.stats().synthetic_reply_requests) == (2, 1)
 
 
-async def test_a_reply_request_gets_its_deadline_in_working_days(client, store, token, key, receiver_config):
-    response = await upload(client, sealed(visit(contact=Contact("email", "a@example.fi")), key), token)
-    received = response.json()["received_at"]
+def reply_request(hour: str, promised_days: int) -> dict:
+    [_, request] = visit(contact=Contact("email", "a@example.fi"))
+    return {**request, "hour": hour, "promised_days": promised_days}
+
+
+async def test_the_deadline_is_the_days_the_client_was_promised_from_the_hour_they_asked(client, store, token, key):
+    """Sealed on Friday 2026-11-20 at 09:00 in Helsinki with a 2-day promise, received weeks later:
+    the promise ran out on Tuesday 2026-11-24, whatever the receiver's own reply_working_days."""
+    await upload(client, sealed([reply_request("2026-11-20T07:00Z", 2)], key), token)
     [reply] = store.reply_requests()
-    local_day = datetime.strptime(received, "%Y-%m-%dT%H:%M:%S%z").astimezone().date()
-    assert reply["reply_deadline"] == reply_deadline(local_day, receiver_config.reply_working_days).isoformat()
+    assert reply["reply_deadline"] == "2026-11-24"
+    assert reply["received_at"] > reply["reply_deadline"]  # kept beside it: it came after the promise ran out
+
+
+async def test_the_finnish_day_counts_not_the_utc_one(client, store, token, key):
+    # 23:00Z on Sunday 2026-11-22 is 01:00 on Monday in Helsinki: Monday itself does not count.
+    await upload(client, sealed([reply_request("2026-11-22T23:00Z", 1)], key), token)
+    assert store.reply_requests()[0]["reply_deadline"] == "2026-11-24"
+
+
+@pytest.mark.parametrize("hour, clock", [("2026-11-20T07:00Z", "unsynced"), ("2999-01-01T00:00Z", "synced")],
+                         ids=["a clock not set", "an hour after it arrived"])
+async def test_an_hour_the_kiosk_cannot_vouch_for_counts_from_the_day_it_arrived(client, store, token, key, hour,
+                                                                                 clock):
+    response = await upload(client, sealed([reply_request(hour, 3)], key, clock=clock), token)
+    received = datetime.strptime(response.json()["received_at"], "%Y-%m-%dT%H:%M:%S%z")
+    [reply] = store.reply_requests()
+    assert reply["reply_deadline"] == reply_deadline(received.astimezone(FINLAND).date(), 3).isoformat()
 
 
 async def test_an_unsynced_clock_is_kept_beside_the_receive_time(client, store, token, key):

@@ -25,7 +25,7 @@ from provider.auth import certificate_sha256, token_sha256
 from provider.batches import BatchReceiver, parse_upload
 from commands.receiver import main
 from provider.config import load_config
-from provider.deadlines import reply_deadline
+from provider.deadlines import FINLAND, reply_deadline
 from provider.keyring import KeyRing, load_pairs
 from provider.store import Kiosk, open_store
 from provider.surveys import SurveyCatalog
@@ -83,7 +83,7 @@ def receive(config_file, records: list[dict]) -> None:
     body = json.dumps(batch_body(sealed(records, keyring.newest_first[0].private.public))).encode()
     kiosk = Kiosk(KIOSK, UNIT)
     upload = parse_upload(body, json.loads(body)["batch"], kiosk, 200)
-    BatchReceiver(store, keyring, SurveyCatalog(store), 5).receive(upload, kiosk, NOW)
+    BatchReceiver(store, keyring, SurveyCatalog(store)).receive(upload, kiosk, NOW)
     store.close()
 
 
@@ -292,7 +292,7 @@ def test_export_csv_and_jsonl(capsys, config_file, collected):
     replies = run(capsys, "export", "--format", "csv", "--replies", "--config", config_file)[1]
     [reply] = csv.DictReader(io.StringIO(replies))
     assert (reply["contact"], reply["synthetic"], reply["received_at"]) == (EMAIL, "False", "2026-11-23T14:05:00Z")
-    assert reply["reply_deadline"] == reply_deadline(NOW.astimezone().date(), 5).isoformat()
+    assert reply["reply_deadline"] == reply_deadline(NOW.astimezone(FINLAND).date(), 5).isoformat()  # asked at NOW
     assert FREE_TEXT not in replies
     assert run(capsys, "export", "--since", "2999-01-01", "--config", config_file)[1] == ""
 
