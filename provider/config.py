@@ -38,6 +38,9 @@ class ReceiverConfig:
     max_batch: int = DEFAULT_MAX_BATCH
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     requests_per_minute: int = 60
+    max_connections: int = 200  # at once; past it, new requests get a 503
+    header_timeout_seconds: float = 5  # a connection's request headers must be in within this
+    min_body_bytes_per_second: int = 1000  # a body slower than this (after 5 s) closes the connection
     reply_working_days: int = 5
     # [reply] answerer: who answers the clients who ask for a reply, in every kiosk language;
     # kiosks enrolled with this receiver promise replies in these words. None: no replies offered.
@@ -62,6 +65,10 @@ def load_config(path: Path) -> ReceiverConfig:
         max_body_bytes=receiver.integer("max_body_bytes", DEFAULT_MAX_BODY_BYTES, minimum=1024,
                                         maximum=256 * 1024 * 1024),
         requests_per_minute=receiver.integer("requests_per_minute", 60, minimum=1, maximum=100_000),
+        max_connections=receiver.integer("max_connections", 200, minimum=2, maximum=100_000),
+        header_timeout_seconds=receiver.number("header_timeout_seconds", 5, minimum=0.5, maximum=120),
+        min_body_bytes_per_second=receiver.integer("min_body_bytes_per_second", 1000, minimum=1,
+                                                   maximum=100_000_000),
         reply_working_days=receiver.integer("reply_working_days", 5, minimum=1, maximum=MAX_REPLY_DAYS),
         reply_answerer=_reply_answerer(root),
         tls=_tls(root, receiver, host),

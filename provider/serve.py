@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ssl
 from collections.abc import Callable
 from pathlib import Path
@@ -11,7 +12,8 @@ import uvicorn
 from kiosk.errors import UserError
 from provider.app import make_app
 from provider.config import ReceiverConfig, TLSConfig
-from provider.tls import TLSExtensionProtocol
+from provider import slow_clients
+from provider.slow_clients import SlowClientGuard, SlowClientLimits
 
 
 def check_tls_files(config: ReceiverConfig) -> None:
@@ -35,9 +37,12 @@ def _load(config: ReceiverConfig, key: str, path: Path, load: Callable[[], objec
 
 def uvicorn_config(config: ReceiverConfig) -> uvicorn.Config:
     check_tls_files(config)
-    return uvicorn.Config(make_app(config), host=config.host, port=config.port, http=TLSExtensionProtocol,
-                          lifespan="on", proxy_headers=False, server_header=False, log_config=None,
-                          **_tls_options(config.tls))
+    slow_clients.check()
+    limits = SlowClientLimits(config.header_timeout_seconds, config.min_body_bytes_per_second)
+    return uvicorn.Config(make_app(config), host=config.host, port=config.port,
+                          http=functools.partial(SlowClientGuard, limits=limits),
+                          limit_concurrency=config.max_connections, lifespan="on", proxy_headers=False,
+                          server_header=False, log_config=None, **_tls_options(config.tls))
 
 
 def _tls_options(tls: TLSConfig | None) -> dict:

@@ -29,7 +29,6 @@ tests/test_textual_fixes.py checks that each one still takes effect.
 
 from __future__ import annotations
 
-import inspect
 import os
 from functools import lru_cache
 
@@ -41,6 +40,7 @@ from textual.dom import DOMNode
 from textual.style import Style
 
 from kiosk.errors import UserError
+from kiosk.internals import first_moved
 
 FRAMES_PER_SECOND = 240
 # What each work-around replaces: (owner, name, the parameters it must still take).
@@ -74,14 +74,11 @@ def apply() -> None:
 
 
 def check() -> None:
-    for owner, name, parameters in REPLACED:
-        function = getattr(owner, name, None)
-        found = tuple(inspect.signature(function).parameters) if callable(function) else None
-        if found != parameters:
-            raise _moved(f"{owner.__name__}.{name}{'(' + ', '.join(found) + ')' if found else ' is gone'}, "
-                         f"not ({', '.join(parameters)})")
-    if not isinstance(getattr(textual.screen, "UPDATE_PERIOD", None), float):
-        raise _moved("textual.screen.UPDATE_PERIOD is gone")
+    moved = first_moved(REPLACED)
+    if moved is None and not isinstance(getattr(textual.screen, "UPDATE_PERIOD", None), float):
+        moved = "no textual.screen.UPDATE_PERIOD"
+    if moved is not None:
+        raise _moved(moved)
 
 
 def _moved(what: str) -> UserError:

@@ -48,16 +48,18 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def receiver_folder(tmp_path: Path, provider_keys: tuple[Path, Path], tls: str) -> tuple[Path, str]:
+def receiver_folder(tmp_path: Path, provider_keys: tuple[Path, Path], tls: str, *,
+                    receiver: str = "") -> tuple[Path, str]:
     """A receiver config on a free port, with the kiosks' provider key pair, a signing key and a
-    reply promise; returns the config file and the server's base URL."""
+    reply promise (and `receiver`'s lines in its [receiver] table); returns the config file and
+    the server's base URL."""
     port = free_port()
     (tmp_path / "receiver" / "keys").mkdir(parents=True)
     for key_file in provider_keys:  # NAME.pem beside NAME.pub.pem, as keys_dir wants them
         shutil.copy(key_file, tmp_path / "receiver" / "keys")
     generate_signing_key(tmp_path / "receiver" / "signing-key.pem")
     config_file = tmp_path / "receiver.toml"
-    config_file.write_text(f'[receiver]\nlisten = "127.0.0.1:{port}"\ndata_dir = "receiver"\n'
+    config_file.write_text(f'[receiver]\nlisten = "127.0.0.1:{port}"\ndata_dir = "receiver"\n{receiver}'
                            f'{REPLY_TABLE}[tls]\n{tls}', encoding="utf-8")
     scheme = "http" if "allow_plain_http" in tls else "https"
     return config_file, f"{scheme}://127.0.0.1:{port}"
