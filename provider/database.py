@@ -8,6 +8,7 @@ and this module is the one place that knows how the two differ.
 
 from __future__ import annotations
 
+import os
 import queue
 import sqlite3
 import threading
@@ -73,6 +74,25 @@ def open_database(url: str) -> Database:
     return PostgresDatabase(url)
 
 
+def _private_file(path: Path) -> None:
+    """Make the database file readable by the service alone, whatever the umask (and any folder
+    made for it): it holds opened feedback and clients' contact details. SQLite gives the -wal
+    and -shm files it makes beside it the database file's own mode. A folder that was there is
+    left as it was: it may be shared (/srv, a mount point)."""
+    private_folder(path.parent)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    os.chmod(path, 0o600)
+
+
+def private_folder(folder: Path) -> None:
+    """Make `folder` and any missing parents, each 0700 whatever the umask."""
+    if folder.is_dir():
+        return
+    private_folder(folder.parent)
+    folder.mkdir(mode=0o700, exist_ok=True)
+    os.chmod(folder, 0o700)
+
+
 class SQLiteDatabase(Database):
     def __init__(self, path: Path):
         self.path = path
@@ -84,7 +104,7 @@ class SQLiteDatabase(Database):
         connection = getattr(self._local, "connection", None)
         if connection is None:
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+                _private_file(self.path)
                 # isolation_level=None: transactions are begun here, explicitly, never implicitly.
                 connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None,
                                              check_same_thread=False)
