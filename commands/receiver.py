@@ -266,10 +266,13 @@ def _kiosks_list(args: argparse.Namespace) -> int:
 
 
 def _heartbeat_words(received_at: str | None, heartbeat: dict | None) -> str:
+    """The last heartbeat in a line; its texts cleaned again, for those stored before they were checked."""
+    from provider.heartbeats import one_line
+
     if received_at is None or heartbeat is None:
         return "no heartbeat yet"
-    return (f"last heartbeat {received_at}: queue {heartbeat.get('queue_depth', '?')}, "
-            f"clock {heartbeat.get('clock', '?')}, last error {heartbeat.get('last_error') or 'none'}")
+    return one_line(f"last heartbeat {received_at}: queue {heartbeat.get('queue_depth', '?')}, "
+                    f"clock {heartbeat.get('clock', '?')}, last error {heartbeat.get('last_error') or 'none'}", 500)
 
 
 # -- publishing -----------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from provider.auth import authenticate, client_certificate
 from provider.batches import BatchReceiver, parse_json, parse_upload
 from provider.config import ReceiverConfig
 from provider.database import StoreUnavailable
+from provider.heartbeats import HeartbeatInvalid, checked_heartbeat
 from provider.keyring import KeyRing
 from provider.problems import Problem
 from provider.ratelimit import RateLimiter
@@ -95,8 +96,12 @@ async def _batches(request: Request) -> Response:
 async def _heartbeat(request: Request) -> Response:
     parts, kiosk = await _authenticated(request)
     document = _own_document(await _read_body(request, SMALL_BODY_BYTES), kiosk, required=True)
+    try:
+        heartbeat = checked_heartbeat(document)
+    except HeartbeatInvalid as invalid:
+        raise Problem(400, "malformed-body", str(invalid)) from None
     now = _now()
-    await run_in_threadpool(parts.store.save_heartbeat, kiosk.id, now, document)
+    await run_in_threadpool(parts.store.save_heartbeat, kiosk.id, now, heartbeat)
     version = await run_in_threadpool(parts.store.newest_bundle_version)
     return JSONResponse({"received_at": utc_text(now), "bundle_version": version})
 

@@ -465,6 +465,29 @@ async def test_a_heartbeat_is_kept_and_answered_with_the_newest_bundle_version(c
     assert response.json()["bundle_version"] == 1
 
 
+ESCAPES = "\x1b]0;owned\x07\x1b[2J\u202ebad\u200b"  # sets the window title, clears the screen, reverses text
+
+
+async def test_a_heartbeats_texts_are_cleaned_before_they_are_stored(client, store, token):
+    sent = HEARTBEAT | {"last_error": f"disk full{ESCAPES}\nagain", "software": f"0.1.0{ESCAPES}",
+                        "survey": {"id": f"visit{ESCAPES}", "version": 1}, "newer_field": "kept out"}
+    assert (await client.post("/v1/heartbeat", json=sent, headers=auth(token))).status_code == 200
+    [kiosk] = store.kiosks()
+    assert kiosk.heartbeat["last_error"] == "disk fullbad again"
+    assert kiosk.heartbeat["software"] == "0.1.0bad" and kiosk.heartbeat["survey"] == {"id": "visitbad", "version": 1}
+    assert "newer_field" not in kiosk.heartbeat
+
+
+@pytest.mark.parametrize("field, value", [("queue_depth", "12"), ("queue_depth", -1), ("queue_depth", True),
+                                          ("clock", "maybe"), ("last_error", 42), ("survey", {"id": 1}),
+                                          ("sent_at", "yesterday"), ("disk_free_bytes", 1.5)])
+async def test_a_heartbeat_field_of_the_wrong_type_is_refused_and_nothing_kept(client, store, token, field, value):
+    response = await client.post("/v1/heartbeat", json=HEARTBEAT | {field: value}, headers=auth(token))
+    assert_refused(response, 400)
+    assert field in response.json()["detail"] and str(value) not in response.json()["detail"].split(field)[0]
+    assert store.kiosks()[0].heartbeat is None
+
+
 async def test_a_heartbeat_naming_another_kiosk_is_403(client, store, token):
     assert_refused(await client.post("/v1/heartbeat", json=HEARTBEAT | {"kiosk": "lobby-2"}, headers=auth(token)),
                    403)

@@ -163,12 +163,15 @@ def test_a_kiosk_with_a_client_certificate_is_found_by_its_fingerprint(capsys, c
 def test_revoking_a_kiosk_and_listing_kiosks_with_their_heartbeat(capsys, config_file, ready):
     assert run(capsys, "kiosks", "add", "lobby-2", "--unit", UNIT, "--config", config_file)[0] == 0
     store = open_store(load_config(config_file).database)
-    store.save_heartbeat(KIOSK, NOW, {"queue_depth": 12, "clock": "unsynced", "last_error": "cannot connect"})
+    # Stored before heartbeats were checked: still printed clean.
+    store.save_heartbeat(KIOSK, NOW, {"queue_depth": 12, "clock": "unsynced",
+                                      "last_error": "cannot connect\x1b]0;owned\x07\x1b[2J\u202e"})
     store.close()
     assert run(capsys, "kiosks", "revoke", "lobby-2", "--config", config_file)[0] == 0
     first, second = run(capsys, "kiosks", "list", "--config", config_file)[1].splitlines()
     assert first.startswith(KIOSK) and "active" in first
     assert "queue 12" in first and "clock unsynced" in first and "cannot connect" in first
+    assert "\x1b" not in first and "owned" not in first and "\u202e" not in first
     assert second.startswith("lobby-2") and "revoked" in second and "no heartbeat yet" in second
     assert "no kiosk" in refused(capsys, "kiosks", "revoke", "lobby-9", "--config", config_file)
 
