@@ -155,7 +155,11 @@ async def _authenticated(request: Request) -> tuple[_Parts, Kiosk]:
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
-    """The body, refused with 413 as soon as it is larger than `limit`: never all in memory."""
+    """The body, refused with 413 as soon as it is larger than `limit`: never all in memory; and
+    with 415 unless it is sent as JSON (an empty body may come without a type)."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json" and (media_type or request.headers.get("content-length", "0") != "0"):
+        raise Problem(415, "unsupported-media-type", "the body must be sent as application/json")
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit * DRAIN_FACTOR:
         raise _too_large(limit)

@@ -96,7 +96,9 @@ def batch_body(envelopes: list[dict], kiosk_id: str = KIOSK, batch: str | None =
 
 
 def batch_headers(body: dict, token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}", IDEMPOTENCY_KEY: f'"{body["batch"]}"'}
+    """What a kiosk sends a batch with."""
+    return {"Authorization": f"Bearer {token}", IDEMPOTENCY_KEY: f'"{body["batch"]}"',
+            "Content-Type": "application/json"}
 
 
 @dataclass(frozen=True)

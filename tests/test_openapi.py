@@ -148,6 +148,10 @@ def error_code(answer: httpx.Response) -> str | None:
 # -- the receiver, driven to each answer ----------------------------------------------------
 
 
+JSON = {"Content-Type": "application/json"}
+PLAIN_TEXT = {"Content-Type": "text/plain"}
+
+
 @dataclass
 class Kit:
     """A receiver on a store of its own, with one kiosk registered and a bundle published."""
@@ -234,7 +238,7 @@ async def _(kit: Kit) -> httpx.Response:
 
 @scenario("uploadBatch", 400, "malformed-json")
 async def _(kit: Kit) -> httpx.Response:
-    headers = kit.auth | {IDEMPOTENCY_KEY: f'"{uuid.uuid4()}"'}
+    headers = kit.auth | JSON | {IDEMPOTENCY_KEY: f'"{uuid.uuid4()}"'}
     return await ask(kit, "POST", "/v1/batches", content=b"{not json", headers=headers)
 
 
@@ -273,7 +277,7 @@ async def _(kit: Kit) -> httpx.Response:
     body, headers = kit.batch()
     content = json.dumps(body).encode()
     kit.store.claim_batch(KIOSK, body["batch"], hashlib.sha256(content).hexdigest(), datetime.now(timezone.utc))
-    return await ask(kit, "POST", "/v1/batches", content=content, headers=headers)
+    return await ask(kit, "POST", "/v1/batches", content=content, headers=headers | JSON)
 
 
 @scenario("uploadBatch", 413, "too-large")
@@ -326,7 +330,7 @@ async def _(kit: Kit) -> httpx.Response:
 
 @scenario("heartbeat", 400, "malformed-json")
 async def _(kit: Kit) -> httpx.Response:
-    return await ask(kit, "POST", "/v1/heartbeat", content=b"\xff", headers=kit.auth)
+    return await ask(kit, "POST", "/v1/heartbeat", content=b"\xff", headers=kit.auth | JSON)
 
 
 @scenario("heartbeat", 400, "malformed-body")
@@ -419,7 +423,23 @@ async def _(kit: Kit) -> httpx.Response:
 
 @scenario("enrol", 400, "malformed-json")
 async def _(kit: Kit) -> httpx.Response:
-    return await ask(kit, "POST", "/v1/enrol", content=b"{", headers=kit.auth)
+    return await ask(kit, "POST", "/v1/enrol", content=b"{", headers=kit.auth | JSON)
+
+
+@scenario("uploadBatch", 415, "unsupported-media-type")
+async def _(kit: Kit) -> httpx.Response:
+    body, headers = kit.batch()
+    return await ask(kit, "POST", "/v1/batches", content=json.dumps(body).encode(), headers=headers | PLAIN_TEXT)
+
+
+@scenario("heartbeat", 415, "unsupported-media-type")
+async def _(kit: Kit) -> httpx.Response:
+    return await ask(kit, "POST", "/v1/heartbeat", content=json.dumps(HEARTBEAT).encode(), headers=kit.auth | PLAIN_TEXT)
+
+
+@scenario("enrol", 415, "unsupported-media-type")
+async def _(kit: Kit) -> httpx.Response:
+    return await ask(kit, "POST", "/v1/enrol", content=b'{"software": "0.1.0"}', headers=kit.auth | PLAIN_TEXT)
 
 
 @scenario("enrol", 400, "malformed-body")

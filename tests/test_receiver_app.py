@@ -370,7 +370,7 @@ async def test_malformed_json_is_400_and_the_receiver_keeps_serving(client, stor
                     json.dumps(batch_body([{"id": "\ud800"}], batch=headers[IDEMPOTENCY_KEY])).encode()):
         assert_refused(await client.post("/v1/batches", content=content, headers=headers), 400)
     for content in (b"[]", b'{"kiosk": "lobby-1", "last_error": "\\udfff"}'):
-        assert_refused(await client.post("/v1/heartbeat", content=content, headers=auth(token)), 400)
+        assert_refused(await client.post("/v1/heartbeat", content=content, headers=headers), 400)
     assert (await upload(client, sealed(visit(), key), token)).status_code == 200
 
 
@@ -580,3 +580,21 @@ async def test_the_log_names_ids_and_counts_never_what_anyone_said(client, store
     assert "2 stored" in caplog.text and "invalid-record" in caplog.text
     for secret in (FREE_TEXT, PHONE, records[0]["reply"]):
         assert secret not in caplog.text
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
+async def test_a_batch_not_sent_as_json_is_refused_and_nothing_stored(client, store, token, key, content_type):
+    body = batch_body(sealed(visit(), key))
+    headers = batch_headers(body, token) | ({"Content-Type": content_type} if content_type else {})
+    request = client.build_request("POST", "/v1/batches", content=json.dumps(body).encode(), headers=headers)
+    if content_type is None:
+        request.headers.pop("Content-Type", None)
+    assert_refused(await client.send(request), 415, "unsupported-media-type")
+    assert store.stats().responses == 0
+
+
+async def test_json_with_a_charset_is_json(client, store, token, key):
+    body = batch_body(sealed(visit(), key))
+    headers = batch_headers(body, token) | {"Content-Type": "application/json; charset=utf-8"}
+    response = await client.post("/v1/batches", content=json.dumps(body).encode(), headers=headers)
+    assert response.status_code == 200 and store.stats().responses == 1
