@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from kiosk import __version__
+from commands.pipes import reader_went_away
 from kiosk.errors import EXIT_USER_ERROR, UserError
 from kiosk.survey import ID_PATTERN, ID_RULE
 
@@ -38,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return reader_went_away()
 
 
 class _Parser(argparse.ArgumentParser):

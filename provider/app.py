@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -75,7 +75,8 @@ def make_app(config: ReceiverConfig, store: Store | None = None) -> Starlette:
         routes=[Route(BATCHES, _batches, methods=["POST"]), Route(HEARTBEAT, _heartbeat, methods=["POST"]),
                 Route(BUNDLE, _bundle, methods=["GET"]), Route(ENROL, _enrol, methods=["POST"]),
                 Route(HEALTH, _health, methods=["GET"])],
-        exception_handlers={Problem: _problem, StoreUnavailable: _unavailable, HTTPException: _http_error},
+        exception_handlers={Problem: _problem, StoreUnavailable: _unavailable, HTTPException: _http_error,
+                            ClientDisconnect: _gone},
         lifespan=lifespan,
     )
     app.state.parts = parts
@@ -223,6 +224,13 @@ async def _unavailable(request: Request, error: Exception) -> Response:
     log.warning("%s %s: database unavailable: %s", request.method, request.url.path, error)
     return _refusal(503, "database-unavailable", "the receiver cannot reach its database; try again later",
                     {"Retry-After": str(UNAVAILABLE_RETRY_SECONDS)})
+
+
+async def _gone(request: Request, _error: Exception) -> Response:
+    """The client went away in the middle of its body (a kiosk losing its network): nothing to
+    answer, and nothing wrong with the receiver."""
+    log.info("%s %s: the client went away before its body was in", request.method, request.url.path)
+    return Response(status_code=400)
 
 
 async def _http_error(request: Request, error: Exception) -> Response:

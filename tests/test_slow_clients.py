@@ -106,3 +106,19 @@ def test_a_uvicorn_that_moved_what_the_guard_relies_on_stops_the_service(monkeyp
     monkeypatch.setattr(H11Protocol, "handle_events", lambda self, events: None)
     with pytest.raises(UserError, match=r"uvicorn .* has H11Protocol.handle_events\(self, events\)"):
         slow_clients.check()
+
+
+def test_a_client_that_goes_away_mid_body_is_no_error(tmp_path, provider_keys):
+    config_file, base_url = receiver_folder(tmp_path, provider_keys, "allow_plain_http = true\n", receiver=LIMITS)
+    store = open_store(load_config(config_file).database)
+    token = add_kiosk(store)
+    store.close()
+    with running(config_file, base_url):
+        gone = connect(base_url, slow_body(token) + b'"kiosk": ')
+        time.sleep(0.5)
+        gone.close()  # a kiosk losing its network in the middle of a batch
+        time.sleep(0.5)
+        assert httpx.get(f"{base_url}/v1/health", timeout=5).status_code == 200
+    log = config_file.with_suffix(".log").read_text()
+    assert "went away" in log
+    assert "Traceback" not in log and "ERROR" not in log
