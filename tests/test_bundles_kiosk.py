@@ -206,3 +206,19 @@ def test_the_uploader_refuses_a_tampered_bundle_and_says_so(uploader, store, sig
     assert "Bundle in use:        version 1" in status
     assert "Bundle refused:       bundle 2: the signature does not verify" in status
     assert uploader.run_once().error is None  # not fetched again, so nothing else is held up
+
+
+def test_a_refusal_no_longer_stands_once_nothing_newer_is_offered(uploader, store, signed, config):
+    uploader, receiver = uploader
+    store.accept(*signed(1))
+    store.apply_pending()
+    receiver.bundle_version = 2
+    receiver.bundle_answer = encode_for_wire(*flip_a_byte(signed(2)), 2)
+    uploader.run_once()
+    assert read_status(config.data_dir)["bundle_refused"]
+    uploader.run_once()  # still offered: the refusal stands
+    assert uploader.state.snapshot().bundle_refused
+    receiver.bundle_version = 1  # the provider withdrew it
+    assert uploader.run_once().error is None
+    assert uploader.state.snapshot().bundle_refused is None
+    assert read_status(config.data_dir)["bundle_refused"] is None

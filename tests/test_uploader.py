@@ -244,6 +244,7 @@ def test_refused_credentials_keep_everything_and_tell_staff(uploader, outbox, re
     report = uploader.run_once()
     assert pending_ids(outbox) == ids
     assert "credentials" in report.error
+    assert (report.sent, report.stored) == (0, 0)  # refused: not counted as sent
     assert uploader.state.snapshot().auth_error == report.error
     assert read_sync_status(sync_config.data_dir).auth_error == report.error  # for `kiosk status`
     assert "Credentials refused:" in render_status(read_status(sync_config.data_dir))
@@ -287,11 +288,11 @@ def test_each_failed_round_doubles_the_longest_wait_up_to_the_maximum(uploader_f
 
 
 def test_the_heartbeat_says_how_the_kiosk_is(uploader_for, outbox, receiver):
-    uploader = uploader_for(unsaved=lambda: 2)
+    uploader = uploader_for(unsaved=lambda: 2, write_error=lambda: "No space left on device (2 waiting in memory)")
     fill(outbox, 2)
     receiver.reject["envelope-000"] = "tampered"
     receiver.next_batches.append(answer(503, json={"error": "maintenance"}))
-    uploader.run_once()  # fails: the next heartbeat carries the error
+    uploader.run_once()  # fails: no heartbeat
     uploader.run_once()
     [heartbeat] = receiver.heartbeats
     assert set(heartbeat) == {"kiosk", "sent_at", "clock", "software", "survey", "bundle_version", "queue_depth",
@@ -305,9 +306,18 @@ def test_the_heartbeat_says_how_the_kiosk_is(uploader_for, outbox, receiver):
     assert (heartbeat["queue_depth"], heartbeat["oldest_unsent_age_seconds"]) == (0, None)
     assert heartbeat["quarantined"] == 1
     assert heartbeat["unsaved_in_memory"] == 2
-    assert "503" in heartbeat["last_error"]
+    assert heartbeat["last_error"] == "No space left on device (2 waiting in memory)"  # the kiosk's trouble now
     assert heartbeat["disk_free_bytes"] > 0
     assert heartbeat["sent_at"].endswith("Z")
+
+
+def test_a_heartbeat_after_a_failed_round_does_not_carry_its_error(uploader, outbox, receiver):
+    """The provider's kiosk list showed the error of a round before the one that worked."""
+    fill(outbox, 1)
+    receiver.next_batches.append(answer(503, json={"error": "maintenance"}))
+    assert uploader.run_once().error
+    assert uploader.run_once().error is None
+    assert receiver.heartbeats[-1]["last_error"] is None
 
 
 def test_a_round_is_recorded_for_kiosk_status_in_another_process(uploader, outbox, sync_config):

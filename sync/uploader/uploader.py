@@ -60,7 +60,7 @@ _BODY_OVERHEAD = 200  # the batch body's fields around its envelopes, generously
 class SyncReport:
     """One round: envelopes sent and their fates, what is left, what went wrong."""
 
-    sent: int = 0  # envelopes in requests the receiver answered, whatever it answered
+    sent: int = 0  # envelopes in batches the receiver took and answered for, one by one
     stored: int = 0
     duplicate: int = 0
     rejected: int = 0
@@ -88,7 +88,7 @@ class _Batch:
 
 @dataclass
 class _Tally:
-    sent: int = 0  # envelopes in requests the receiver answered, whatever it answered
+    sent: int = 0  # envelopes in batches the receiver took and answered for, one by one
     stored: int = 0
     duplicate: int = 0
     rejected: int = 0
@@ -108,12 +108,14 @@ def backoff_delay(attempt: int, *, minimum: float, maximum: float, rng: random.R
 class Uploader:
     def __init__(self, config: KioskConfig, outbox: Outbox, *, bundles: BundleStore | None = None,
                  survey: Callable[[], Survey | None] | None = None, unsaved: Callable[[], int] = lambda: 0,
+                 write_error: Callable[[], str | None] = lambda: None,
                  on_change: Callable[[SyncStatus], None] | None = None,
                  transport: httpx.BaseTransport | None = None, rng: random.Random | None = None,
                  clock_check: Callable[[], bool] = clock_synchronized, now: Callable[[], float] = time.time):
         """`bundles`: the app's store (one per kiosk); `survey`: the survey in use, for the
-        heartbeat; `unsaved`: envelopes the recorder holds in memory; `on_change`: called in
-        the uploader's thread after each round. `transport`, `rng`, `clock_check` and `now` are for tests.
+        heartbeat; `unsaved`: envelopes the recorder holds in memory, and `write_error` why (the
+        recorder's last error); `on_change`: called in the uploader's thread after each round.
+        `transport`, `rng`, `clock_check` and `now` are for tests.
         Raises UserError if the kiosk has no sync settings or its TLS files cannot be used."""
         if config.sync is None:
             raise UserError("this kiosk has no [sync] settings and is not enrolled: run `kiosk enroll` first",
@@ -124,6 +126,7 @@ class Uploader:
         self._bundles = bundles if bundles is not None else BundleStore.for_config(config)
         self._survey = survey or (lambda: survey_in_use(config, self._bundles.current()))
         self._unsaved = unsaved
+        self._write_error = write_error
         self._on_change = on_change
         self._rng = rng or random.Random()
         self._clock_check = clock_check
@@ -244,8 +247,8 @@ class Uploader:
             self._pending = batch
             answer = send(self._client, "POST", BATCHES, content=batch.body,
                           headers={IDEMPOTENCY_KEY: f'"{batch.id}"'})
-            tally.sent += len(batch.envelope_ids)
             if answer.status == 200:
+                tally.sent += len(batch.envelope_ids)
                 self._settle(batch, answer.json(), tally)
             elif answer.status == 413:
                 self._shrink(batch, tally)
@@ -333,7 +336,9 @@ class Uploader:
             "oldest_unsent_age_seconds": None if oldest is None else max(0, round(now - oldest)),
             "quarantined": self._quarantine.count(),
             "unsaved_in_memory": self._unsaved(),
-            "last_error": self.state.snapshot().last_error,
+            # The kiosk's trouble now: writing its queue. (Sync's own last error is over: this round's
+            # batches are in, or there would be no heartbeat.)
+            "last_error": self._write_error(),
             "disk_free_bytes": shutil.disk_usage(self._config.data_dir).free,
         }
 
@@ -350,7 +355,9 @@ class Uploader:
         if answer.status != 200:
             raise failure(answer)
         offered = answer.json().get("bundle_version")
-        if type(offered) is int and offered > self._bundles.newest_version() and offered != self._refused_bundle:
+        if type(offered) is not int or offered <= self._bundles.newest_version():
+            self.state.update(bundle_refused=None)  # nothing newer offered: no refusal stands
+        elif offered != self._refused_bundle:
             tally.bundle_version = self._fetch_bundle(offered)
 
     def _fetch_bundle(self, offered: int) -> int | None:
