@@ -17,6 +17,8 @@ import getpass
 import json
 import os
 import re
+import shlex
+import shutil
 import stat
 import sys
 import time
@@ -116,6 +118,12 @@ def _parser() -> argparse.ArgumentParser:
     set_pin.add_argument("--config", type=Path, required=True)
     set_pin.set_defaults(command=_set_pin)
 
+    power_rule = commands.add_parser("power-rule", help="write or remove the polkit rule for the staff panel's "
+                                                        "power buttons, as allow_power says (the units run it as root)")
+    power_rule.add_argument("--config", type=Path, required=True)
+    power_rule.add_argument("--rules-dir", type=Path, help=argparse.SUPPRESS)  # tests and --root installs
+    power_rule.set_defaults(command=_power_rule)
+
     simulate = commands.add_parser("simulate", help="record synthetic responses (load tests, installation checks)")
     simulate.add_argument("count", type=_positive_number, metavar="N", help="how many responses")
     simulate.add_argument("--seed", type=int, default=0, help="vary the answers differently")
@@ -139,9 +147,14 @@ def _positive_number(text: str) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from kiosk.config import demo_config
 
+    from kiosk.staff import EXIT_RESTART
+
     config = demo_config(args.data_dir)
     print(leave_hint(config))
-    status = _start(config, demo=True)
+    # Staff's "Restart" ends the app with EXIT_RESTART, on which systemd starts a real kiosk
+    # again: the demo, which has no systemd, starts itself again.
+    while (status := _start(config, demo=True)) == EXIT_RESTART:
+        pass
     print(leave_hint(config, after=True))
     return status
 
@@ -153,16 +166,27 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _start(config: KioskConfig, *, demo: bool = False) -> int:
-    from kiosk.logs import setup_logging
-
     with garbage_policy() as first_paint:
         _check_public_key_file(config)
         # Loads the survey: a mistake in it is reported before anything is made on disk.
         app = make_app(config, demo=demo, on_first_paint=first_paint)
         _make_data_dir(config.data_dir, file=config.source, key="kiosk.data_dir")
-        setup_logging(config.log_dir, fallback_dir=config.data_dir)
+        _start_logging(config)
         app.run()
+    if app.start_error is not None:  # found once the screen was up (a damaged key): one line, exit 2
+        raise app.start_error
     return app.return_code or 0
+
+
+def _start_logging(config: KioskConfig) -> None:
+    """The kiosk's log (kiosk/logs.py says where); a log folder it cannot use is a mistake to name."""
+    from kiosk.logs import setup_logging
+
+    try:
+        setup_logging(config.log_dir, fallback_dir=config.data_dir)
+    except OSError as error:
+        raise UserError(f"cannot keep the log in {error.filename or config.log_dir}: {error.strerror}",
+                        file=config.source, key="kiosk.log_dir" if config.log_dir else None) from None
 
 
 def make_app(config: KioskConfig, *, demo: bool = False, clock: Callable[[], float] = time.monotonic,
@@ -188,7 +212,7 @@ def _connect_to_provider(station: Station) -> SyncService:
     from sync.uploader.uploader import Uploader
 
     return Uploader(station.config, station.recorder.outbox, bundles=station.bundles, survey=lambda: station.survey,
-                    unsaved=lambda: station.recorder.unsaved)
+                    unsaved=lambda: station.recorder.unsaved, write_error=lambda: station.recorder.last_error)
 
 
 @contextmanager
@@ -227,10 +251,23 @@ def leave_hint(config: KioskConfig, *, after: bool = False) -> str:
     if not after:
         return (f"Starting the demo kiosk (data in {config.data_dir}).\n"
                 "To leave the demo, press F10. Ctrl+C, Ctrl+Q and the like do nothing, as on a real kiosk.\n"
-                f"Staff panel: F12, or five quick taps in the top left corner; the demo's PIN is {DEMO_PIN}.")
+                f"Staff panel: F12, or hold a finger still in the top left corner for 3 seconds; the demo's PIN is {DEMO_PIN}.")
+    kiosk, data_dir = kiosk_command(), shlex.quote(str(config.data_dir))
     return (f"Left the demo. To read the feedback it collected:\n"
-            f"  kiosk open --key {demo_private_key(config.data_dir)} --data-dir {config.data_dir}\n"
-            f"  kiosk status --data-dir {config.data_dir}")
+            f"  {kiosk} open --key {shlex.quote(str(demo_private_key(config.data_dir)))} --data-dir {data_dir}\n"
+            f"  {kiosk} status --data-dir {data_dir}")
+
+
+def kiosk_command() -> str:
+    """This `kiosk` as a shell runs it from any folder: by its name if the shell finds this one
+    by it, else by its absolute path (`./dev demo` runs .venv/bin/kiosk, which is not on PATH)."""
+    program = Path(sys.argv[0])
+    if program.name != "kiosk":  # python -m commands.kiosk
+        return f"{shlex.quote(sys.executable)} -m commands.kiosk"
+    found = shutil.which("kiosk")
+    if found and Path(found).resolve() == program.resolve():
+        return "kiosk"
+    return shlex.quote(str(program.absolute()))
 
 
 def _check_public_key_file(config: KioskConfig) -> None:
@@ -297,8 +334,10 @@ def _open(args: argparse.Namespace) -> int:
             failures += 1
             print(f"kiosk: envelope {envelope.get('id', '?')} could not be opened: {error.reason}", file=sys.stderr)
     wanted = "reply_request" if args.replies else "response"
-    write_records([record for record in records if record.get("type") == wanted], args.format, sys.stdout,
-                  replies=args.replies)
+    chosen = [record for record in records if record.get("type") == wanted]
+    write_records(chosen, args.format, sys.stdout, replies=args.replies)
+    if not chosen:  # on stderr: stdout stays the data (a CSV's header, or nothing)
+        print(f"0 {'reply requests' if args.replies else 'responses'} in {args.data_dir}", file=sys.stderr)
     return 1 if failures else 0
 
 
@@ -394,12 +433,11 @@ def _check_config_key(config: KioskConfig, keys: list[dict]) -> None:
 
 
 def _sync(args: argparse.Namespace) -> int:
-    from kiosk.logs import setup_logging
     from kiosk.outbox import Outbox, OutboxError
     from sync.uploader.uploader import Uploader
 
     config = _kiosk_config(args, demo=False)
-    setup_logging(config.log_dir, fallback_dir=config.data_dir)  # the details go where the kiosk's go
+    _start_logging(config)  # the details go where the kiosk's go
     try:
         outbox = Outbox(config.outbox_dir)
     except OutboxError as error:
@@ -430,24 +468,43 @@ def _simulate(args: argparse.Namespace) -> int:
 
 def _set_pin(args: argparse.Namespace) -> int:
     from kiosk.config import load_config
-    from kiosk.pin import PIN_PATTERN, hash_pin, with_pin_hash
+    from kiosk.pin import NEW_PIN_PATTERN, affordable_cost, hash_pin, with_pin_hash
     from kiosk.storage import write_atomically
 
     load_config(args.config)  # a config with mistakes is fixed first, not made worse
-    pin = os.environ.get(PIN_ENV) or getpass.getpass("New staff PIN (4 to 12 digits): ")
-    if not re.fullmatch(PIN_PATTERN, pin):
-        raise UserError("a staff PIN is 4 to 12 digits", key="PIN")
+    pin = os.environ.get(PIN_ENV) or getpass.getpass("New staff PIN for this kiosk only (6 to 12 digits): ")
+    if not re.fullmatch(NEW_PIN_PATTERN, pin):
+        raise UserError("a staff PIN is 6 to 12 digits", key="PIN")
     if not os.environ.get(PIN_ENV) and getpass.getpass("The same PIN again: ") != pin:
         raise UserError("the two PINs differ", key="PIN")
     before = args.config.stat()
-    text = with_pin_hash(args.config.read_text(), hash_pin(pin))
+    cost = affordable_cost()  # measured here: set-pin runs on the kiosk that checks the PIN
+    text = with_pin_hash(args.config.read_text(), hash_pin(pin, cost))
     tomllib.loads(text)  # what is written still parses (with_pin_hash leaves the rest as it was)
     write_atomically(args.config, text)
     # The kiosk's user must still be able to read it: keep the file's mode and owner.
     os.chmod(args.config, stat.S_IMODE(before.st_mode))
     if os.geteuid() == 0:
         os.chown(args.config, before.st_uid, before.st_gid)
-    print(f"Staff PIN set in {args.config}. Restart the kiosk to use it.")
+    print(f"Staff PIN set in {args.config} (scrypt N = {cost}, the strongest this device checks in about "
+          "half a second). Restart the kiosk to use it.")
+    return 0
+
+
+def _power_rule(args: argparse.Namespace) -> int:
+    from kiosk.config import load_config
+    from kiosk.power_rule import RULES_DIR, apply_power_rule
+
+    rules_dir = args.rules_dir or RULES_DIR
+    try:
+        # Not the enrolment: it is the kiosk user's file, and this runs as root.
+        allowed = load_config(args.config, use_enrolment=False).staff.allow_power
+    except UserError:
+        apply_power_rule(False, rules_dir)  # a config with a mistake allows nothing (the kiosk names it)
+        raise
+    rule = apply_power_rule(allowed, rules_dir)
+    print(f"The staff panel may shut down and restart the device: polkit rule {rule}" if rule else
+          "The staff panel may not shut down or restart the device (allow_power is not true): no polkit rule")
     return 0
 
 

@@ -70,7 +70,24 @@ check_prerequisites() {
         esac
     fi
     if [ -n "$find_links" ] && [ ! -d "$find_links" ]; then fail "no such folder: $find_links"; fi
+    if on_system; then install_system_packages; fi
     if [ "$touch" = yes ] && on_system; then install_touch_packages; fi
+}
+
+# What the kiosk uses from Debian: espeak-ng reads screens aloud, Voikko knows where a
+# Finnish word may be broken. Without them the kiosk still runs (no speech; long Finnish
+# words cut as they come), so a failed install is said, not fatal.
+SYSTEM_PACKAGES=(espeak-ng libvoikko1 voikko-fi)
+
+install_system_packages() {
+    local missing=() package
+    for package in "${SYSTEM_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+    done
+    [ ${#missing[@]} -eq 0 ] && return
+    echo "Installing ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" ||
+        echo "install.sh: could not install ${missing[*]}: the kiosk runs without them (no speech, no Finnish hyphenation)" >&2
 }
 
 install_touch_packages() {
@@ -160,8 +177,6 @@ install_system_files() {
     install -D -m 0755 "$source_dir/deploy/cage/kiosk-terminal" "$prefix/libexec/kiosk-terminal"
     install -D -m 0644 "$source_dir/deploy/sysusers.d/feedback-kiosk.conf" \
         "$root/usr/local/lib/sysusers.d/feedback-kiosk.conf"
-    install -D -m 0644 "$source_dir/deploy/polkit-1/rules.d/50-feedback-kiosk.rules" \
-        "$root/etc/polkit-1/rules.d/50-feedback-kiosk.rules"
     if on_system; then systemd-sysusers "$root/usr/local/lib/sysusers.d/feedback-kiosk.conf"; fi
 }
 
@@ -189,6 +204,15 @@ install_configs_and_folders() {
     install_config "$source_dir/deploy/cage/xterm.resources" xterm.resources 0644
 }
 
+# The polkit rule for the staff panel's power buttons, there only while the config says
+# allow_power = true (kiosk/power_rule.py); the units do the same before each start. A config
+# not yet filled in allows nothing, and says nothing here.
+apply_power_rule() {
+    "$prefix/bin/kiosk" power-rule --config "$config_dir/kiosk.toml" \
+        --rules-dir "$root/etc/polkit-1/rules.d" 2>/dev/null ||
+        echo "No power buttons yet: the kiosk allows them when it starts, if its config says allow_power = true"
+}
+
 enable_units() {
     systemctl daemon-reload
     if [ "$touch" = yes ]; then
@@ -207,6 +231,7 @@ release=$(install_release)
 switch_to "$release"
 install_system_files
 install_configs_and_folders
+apply_power_rule
 if on_system; then
     enable_units
     echo "The kiosk $release is installed and starts at boot. To set it up, see docs/raspberry-pi.md:"

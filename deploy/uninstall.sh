@@ -6,7 +6,8 @@
 #   deploy/uninstall.sh --root DIR      # under DIR, without system changes (tests)
 #
 # The queue (/var/lib/feedback-kiosk) holds sealed feedback the provider may not have yet:
-# --purge refuses while envelopes wait in it, unless --discard-unsent is given too. Let the
+# --purge refuses while envelopes wait in it, or the receiver's rejected ones in quarantine/,
+# or unreadable queue files in outbox/corrupt/, unless --discard-unsent is given too. Let the
 # kiosk send them first, or give the provider a copy of the folder (`kiosk open` reads it).
 # The kiosk user stays, as system users do: a reinstall uses it again.
 set -euo pipefail
@@ -38,12 +39,27 @@ units=(feedback-kiosk.service feedback-kiosk-cage.service)
 on_system() { [ -z "$root" ]; }
 
 if on_system && [ "$(id -u)" -ne 0 ]; then fail "run me as root (sudo), or give --root DIR"; fi
+
+# How many files in folder $1 match $2 (none if there is no such folder).
+count_files() {
+    if [ -d "$1" ]; then find "$1" -maxdepth 1 -type f -name "$2" | wc -l; else echo 0; fi
+}
+waiting=""  # what is kept, "; " between
+# Add $2 (with %s for the count) to what is kept, if count $1 is not 0.
+if_any() { [ "$1" -eq 0 ] || waiting="${waiting:+$waiting; }${2//%s/$1}"; }
+
 if [ "$purge" = yes ] && [ "$discard_unsent" = no ]; then
-    unsent=0
-    if [ -d "$state_dir/outbox" ]; then unsent=$(find "$state_dir/outbox" -maxdepth 1 -name 'seg-*.json' | wc -l); fi
-    [ "$unsent" -eq 0 ] || fail "unsent feedback waits in $state_dir/outbox ($unsent queue files).
-Let the kiosk send it (kiosk status shows what waits), or copy $state_dir for the
-provider to read with kiosk open; then run me again, or add --discard-unsent to delete it."
+    # Sealed feedback that is not the provider's yet: queued, rejected by the receiver
+    # (quarantine/), or in queue files the kiosk could not read (outbox/corrupt/).
+    if_any "$(count_files "$state_dir/outbox" 'seg-*.json')" "unsent feedback waits in $state_dir/outbox (%s queue files)"
+    if_any "$(count_files "$state_dir/quarantine" '*.json')" \
+        "feedback the receiver rejected is kept in $state_dir/quarantine (%s envelopes)"
+    if_any "$(count_files "$state_dir/outbox/corrupt" '*')" \
+        "queue files the kiosk could not read are kept in $state_dir/outbox/corrupt (%s files)"
+    [ -z "$waiting" ] || fail "$waiting.
+Let the kiosk send what waits (kiosk status shows it), or copy $state_dir for the
+provider to look into (kiosk open reads the queue); then run me again, or add
+--discard-unsent to delete it all."
 fi
 
 if on_system; then

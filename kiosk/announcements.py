@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from kiosk.guard import clean_text
 from kiosk.languages import easy_variant
 
 log = logging.getLogger(__name__)
@@ -40,13 +41,21 @@ class Announcement:
 
 
 def parse_announcements(items: list[dict]) -> list[Announcement]:
-    """The bundle's announcements; one that is malformed is left out (and logged), not fatal."""
+    """The bundle's announcements; one that is malformed is left out (and logged), not fatal.
+    Their words reach the screen cleaned exactly as a client's free text is (kiosk.guard): an
+    escape sequence in a bundle must not act on the terminal, nor a bidi control or a
+    zero-width character reorder or hide what is shown."""
     announcements = []
     for item in items:
         try:
-            figures = tuple(Figure(dict(figure["label"]), str(figure["value"]), int(figure["responses"]))
-                            for figure in item.get("figures", []))
-            announcements.append(Announcement(str(item["id"]), dict(item["texts"]), figures))
+            figures = tuple(Figure(_cleaned(figure["label"]), clean_text(str(figure["value"])),
+                                   int(figure["responses"])) for figure in item.get("figures", []))
+            announcements.append(Announcement(str(item["id"]), _cleaned(item["texts"]), figures))
         except (KeyError, TypeError, ValueError) as error:
             log.warning("left out a malformed announcement: %s", error)
     return announcements
+
+
+def _cleaned(texts: dict) -> dict[str, str]:
+    """A text in each language, each cleaned."""
+    return {code: clean_text(str(text)) for code, text in dict(texts).items()}

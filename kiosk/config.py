@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Literal
 from kiosk.errors import UserError
 from kiosk.hours import OpeningHours, parse_hours
 from kiosk.languages import CODES, LANGUAGES
-from kiosk.pin import pin_hash_is_valid
+from kiosk.pin import pin_hash_problem
 from kiosk.survey import ID_PATTERN, ID_RULE
 from kiosk.tomlfile import Table
 from sync.wire.protocol import DEFAULT_MAX_BATCH, MAX_REPLY_DAYS
@@ -108,7 +108,7 @@ def load_config(path: Path, *, use_enrolment: bool = True) -> KioskConfig:
     kiosk = root.table("kiosk", required=True)
     languages = _languages(kiosk)
     kiosk_id = kiosk.string("id", pattern=ID_PATTERN, describe=ID_RULE)
-    data_dir = kiosk.path("data_dir")
+    data_dir = _folder(kiosk, "data_dir")
     enrolment = _enrolment(root, data_dir, kiosk_id) if use_enrolment else None
     config = KioskConfig(
         kiosk_id=kiosk_id,
@@ -118,7 +118,7 @@ def load_config(path: Path, *, use_enrolment: bool = True) -> KioskConfig:
         survey=kiosk.path("survey", None),
         languages=languages,
         default_language=kiosk.string("default_language", languages[0], choices=languages),
-        log_dir=kiosk.path("log_dir", None),
+        log_dir=_folder(kiosk, "log_dir", required=False),
         theme=kiosk.string("theme", None, choices=THEME_NAMES),
         reply=_reply(root, languages) or (enrolment.reply_promise() if enrolment else None),
         sync=_sync_table(root.table("sync")) if root.has("sync") else _enrolled_sync(enrolment, data_dir),
@@ -167,8 +167,9 @@ def _session(root: Table) -> dict:
 def _staff(root: Table) -> StaffConfig:
     staff = root.table("staff")
     pin_hash = staff.string("pin_hash", None)
-    if pin_hash is not None and not pin_hash_is_valid(pin_hash):
-        raise staff.error("pin_hash", "is not a PIN hash made by `kiosk set-pin`: set the PIN again")
+    problem = None if pin_hash is None else pin_hash_problem(pin_hash)
+    if problem:
+        raise staff.error("pin_hash", f"{problem}: set the PIN again with `kiosk set-pin`")
     config = StaffConfig(pin_hash, staff.boolean("allow_shell", False), staff.boolean("allow_power", False))
     staff.finish()
     return config
@@ -273,8 +274,18 @@ def _token(sync: Table) -> str | None:
 
 def _existing_file(table: Table, name: str) -> Path | None:
     path = table.path(name, None)
+    if path is not None and path.is_dir():
+        raise table.error(name, f"{path} is a folder: give the file in it")
     if path is not None and not path.is_file():
         raise table.error(name, f"no such file: {path}")
+    return path
+
+
+def _folder(table: Table, name: str, *, required: bool = True) -> Path | None:
+    """A folder the kiosk makes if it is missing; a file in its place is a mistake in the config."""
+    path = table.path(name) if required else table.path(name, None)
+    if path is not None and path.exists() and not path.is_dir():
+        raise table.error(name, f"{path} is a file, not a folder")
     return path
 
 

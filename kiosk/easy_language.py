@@ -93,7 +93,7 @@ _FI_PASSIVE_CONNEGATIVE = re.compile(r"[eiy]t[aä]$")
 _FI_NEGATIONS = frozenset({"ei", "eivät", "eikä"})
 # Common words that end like a passive but are not one: pronouns, illatives (kotiin), adverbs
 # and adessives with a possessive ending (erillään, paikallaan), nouns, negated active verbs.
-FI_NOT_PASSIVE = frozenset({"mitään", "ketään", "pöytään", "itään", "työtään", "kotiin", "tekstiin",
+FI_NOT_PASSIVE = frozenset({"mitään", "ketään", "pöytään", "itään", "työtään", "kotiin", "tekstiin", "muistiin",
                             "sähköpostiin", "erillään", "tavallaan", "paikallaan", "vuorollaan",
                             "tuttu", "laatu", "hattu", "satu", "siitä", "heitä"})
 
@@ -133,6 +133,7 @@ FINNISH = LanguageRules(
     long_words_allowed=(
         "sähköpostiosoit",  # sähköpostiosoite: the kiosk asks for one; "sähköposti" alone is the message
         "potilasasiavastaa",  # potilasasiavastaava: a title a client must ask for by name; explain it in the text
+        "sosiaaliasiavastaa",  # sosiaaliasiavastaava: its counterpart in social services, asked for by name too
     ),
     abbreviations=frozenset({"esim", "jne", "yms", "tms", "ym", "ns", "vrt", "huom", "klo", "kpl", "puh", "min",
                              "ma", "ti", "ke", "to", "pe", "la", "su"}),
@@ -189,7 +190,8 @@ SWEDISH = LanguageRules(
     # Swedish compounds carry shorter endings than Finnish ones: allows telefonnumret and
     # Patientombudet, catches kontaktuppgifterna and responsterminalen.
     max_word_letters=14,
-    long_words_allowed=(),
+    # The ombudsmen's titles, which a client must ask for by name (patientombudsman, socialombudsman).
+    long_words_allowed=("patientombudsm", "socialombudsm"),
     abbreviations=frozenset({"osv", "dvs", "etc", "ca", "kl", "tel", "resp", "mfl", "obs"}),
     abbreviations_with_period=frozenset({"t.", "s.", "min.", "st.", "nr."}),
     passive_words=_swedish_passives,

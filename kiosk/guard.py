@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 # -- cleaning free text -------------------------------------------------------------------
@@ -51,16 +51,22 @@ _DASHES = "\\-\u2010\u2011\u2012\u2013\u2014\u2212"  # hyphen-minus and its look
 
 # Henkilötunnus DDMMYYCZZZQ. Found by its shape: the check character may be wrong or missing
 # and the client may have typed a space around the century sign. Not glued to other digits.
+# Without a century sign (a space instead, or nothing: "131052 308T", "131052308T") it is found
+# by its check character: a letter, or the right digit (ten digits alone are often other numbers).
 _HETU = re.compile(
     rf"""
     (?<!\d)
-    (?:0[1-9]|[12]\d|3[01]) (?:0[1-9]|1[0-2]) \d\d   # DDMMYY
-    {_SPACE}? [+{_DASHES}ABCDEFUVWXY] {_SPACE}?      # century sign: 1800s +, 1900s -YXWVU, 2000s ABCDEF
-    \d{{3}} [0-9A-Z]?                                 # individual number, any check character
+    (?P<birth>(?:0[1-9]|[12]\d|3[01]) (?:0[1-9]|1[0-2]) \d\d)   # DDMMYY
+    (?:
+        {_SPACE}? [+{_DASHES}ABCDEFUVWXY] {_SPACE}?      # century sign: 1800s +, 1900s -YXWVU, 2000s ABCDEF
+        \d{{3}} [0-9A-Z]?                                 # individual number, any check character
+      | {_SPACE}? (?P<number>\d{{3}}) (?P<check>[0-9A-Z])  # no century sign: the check character tells
+    )
     (?!\d)
     """,
     re.VERBOSE | re.IGNORECASE,
 )
+_HETU_CHECK = "0123456789ABCDEFHJKLMNPRSTUVWXY"  # the check character: DDMMYYZZZ modulo 31
 
 # local@domain.tld, tolerating a space typed around the @. Only tried from the start of
 # the local part: trying from inside every long word would take time quadratic in its length.
@@ -100,9 +106,10 @@ def find_personal_data(text: str) -> list[Finding]:
     henkilötunnus (its digits also look like a phone number).
     """
     phones = (match for match in _PHONE.finditer(text) if _looks_like_phone(match[0]))
+    hetus = (match for match in _HETU.finditer(text) if _has_hetu_check(match))
     candidates = [
         *(Finding("email", *match.span()) for match in _EMAIL.finditer(text)),
-        *(Finding("hetu", *match.span()) for match in _HETU.finditer(text)),
+        *(Finding("hetu", *match.span()) for match in hetus),
         *(Finding("phone", *match.span()) for match in phones),
     ]
     kept: list[Finding] = []
@@ -117,6 +124,14 @@ def redact(text: str) -> str:
     for finding in reversed(find_personal_data(text)):
         text = text[: finding.start] + REDACTION_MARKERS[finding.kind] + text[finding.end :]
     return text
+
+
+def _has_hetu_check(match: re.Match) -> bool:
+    """With a century sign the shape is enough; without one, a letter or the right check digit."""
+    check = match["check"]
+    if check is None or not check.isdigit():
+        return True
+    return _HETU_CHECK[int(match["birth"] + match["number"]) % 31] == check
 
 
 def _looks_like_phone(candidate: str) -> bool:
@@ -155,11 +170,23 @@ class ContactError(ValueError):
 @dataclass(frozen=True)
 class Contact:
     kind: Literal["phone", "email"]
-    value: str  # a phone number in E.164 (+358401234567), or an e-mail address
+    value: str  # what the provider dials or writes to: a phone number in E.164 (+358401234567), or an address
+    # What the client typed, as they will know it again ("040 123 4567"): shown to them, never sealed.
+    shown: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.shown:
+            object.__setattr__(self, "shown", self.value)
+
+    @property
+    def foreign(self) -> bool:
+        """A phone number outside Finland: often a Finnish one mistyped (00401234567 calls Romania)."""
+        return self.kind == "phone" and not self.value.startswith("+" + _FINNISH_COUNTRY_CODE)
 
 
 def parse_phone(raw: str) -> Contact:
-    """A Finnish (national or +358) or international (+ or 00) phone number, as E.164."""
+    """A Finnish (national or +358) or international (+ or 00) phone number, as E.164, shown
+    as typed, its digits grouped."""
     typed = raw.strip()
     if not typed:
         raise ContactError("empty")
@@ -173,7 +200,54 @@ def parse_phone(raw: str) -> Contact:
         raise ContactError("not-a-phone-number")
     if len(international) > MAX_PHONE_DIGITS:
         raise ContactError("too-long")
-    return Contact("phone", "+" + international)
+    return Contact("phone", "+" + international, grouped_phone(typed))
+
+
+# After the trunk 0 (or +358): mobile 04x and 050, 010 and the area codes 013–019, the service
+# numbers 020, 029, 030, 0600, 0700 and 0800; else a one-digit area code (02, 03, 05, 06, 08, 09).
+_FINNISH_PREFIX = re.compile(r"4\d|50|1\d|2[09]|30|[678]00|[2-9]")
+# E.164 country codes of one and of two digits; all others have three.
+_SHORT_COUNTRY_CODES = frozenset({
+    "1", "7", "20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46", "47", "48",
+    "49", "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63", "64", "65", "66", "81", "82", "84",
+    "86", "90", "91", "92", "93", "94", "95", "98",
+})
+
+
+def grouped_phone(typed: str) -> str:
+    """A phone number's digits as typed, in groups read at a glance: "0401234567" as
+    "040 123 4567", "00401234567" as "00 40 123 4567", "+46701234567" as "+46 701 234 567"."""
+    digits = _digits(typed)
+    if typed.lstrip().startswith("+"):
+        start, rest = "+", digits
+    elif digits.startswith("00"):
+        start, rest = "00 ", digits[2:]
+    elif digits.startswith("0"):
+        return " ".join(_finnish_groups(digits[1:], trunk="0"))
+    else:
+        return " ".join(_groups(digits))
+    country = next((rest[:size] for size in (1, 2) if rest[:size] in _SHORT_COUNTRY_CODES), rest[:3])
+    national = rest[len(country):]
+    if country == _FINNISH_COUNTRY_CODE:
+        groups = _finnish_groups(national.removeprefix("0"))  # "+358 (0)40": the trunk 0 is not dialled
+    else:
+        groups = _groups(national)
+    return " ".join([start + country, *groups])
+
+
+def _finnish_groups(national: str, trunk: str = "") -> list[str]:
+    prefix = _FINNISH_PREFIX.match(national)
+    if prefix is None:
+        return [trunk + national] if trunk else _groups(national)
+    return [trunk + prefix[0], *_groups(national[prefix.end():])]
+
+
+def _groups(digits: str) -> list[str]:
+    """Threes, the last of four rather than one: "1234567" as "123 4567"."""
+    groups = [digits[start:start + 3] for start in range(0, len(digits), 3)]
+    if len(groups) > 1 and len(groups[-1]) == 1:
+        groups[-2:] = [groups[-2] + groups[-1]]
+    return groups
 
 
 def _digits(typed: str) -> str:
@@ -211,4 +285,4 @@ def parse_email(raw: str) -> Contact:
     address = _EMAIL_ADDRESS.fullmatch(typed)
     if address is None:
         raise ContactError("not-an-email-address")
-    return Contact("email", f"{address['local']}@{address['domain'].lower()}")
+    return Contact("email", f"{address['local']}@{address['domain'].lower()}")  # shown as it is kept

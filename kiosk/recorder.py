@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from kiosk.config import KioskConfig
+from kiosk.errors import UserError
 from kiosk.health import Health, write_health
 from sync.wire.protocol import CLOCK_SYNCED, CLOCK_UNSYNCED
 
@@ -47,17 +48,28 @@ class Recorder:
         self.last_error: str | None = None
 
     def prepare(self) -> None:
-        """Load the key and open the outbox; call it once the first screen is up."""
+        """Load the key and open the outbox; call it once the first screen is up. A key that cannot
+        be used is a UserError (the kiosk cannot seal: it stops); an outbox the disk refuses
+        (full, read-only) is reported as a refused write is, and `retry` opens it later."""
+        from kiosk.outbox import OutboxError
+
         with self._lock:
             self._load_key()
-            self._open_outbox()
+            try:
+                self._open_outbox()
+            except (OSError, OutboxError) as error:
+                self._refused(error)
+                return
             self._report()
 
     def _load_key(self) -> None:
         if self._key is None:
             from kiosk.keyfiles import load_public_key
 
-            self._key = load_public_key(self._config.public_key)
+            try:
+                self._key = load_public_key(self._config.public_key)
+            except UserError as error:  # named as the config names it
+                raise UserError(str(error), file=self._config.source, key="kiosk.public_key") from None
 
     def _open_outbox(self) -> Outbox:
         if self._outbox is None:
@@ -73,8 +85,14 @@ class Recorder:
 
     @property
     def outbox(self) -> Outbox:
+        """The open outbox; OutboxError while the disk refuses to open it (`retry` tries again)."""
+        from kiosk.outbox import OutboxError
+
         with self._lock:
-            return self._open_outbox()
+            try:
+                return self._open_outbox()
+            except OSError as error:
+                raise OutboxError(f"{self._config.outbox_dir}: {error.strerror or error}") from error
 
     @property
     def key(self) -> PublicKey | None:
@@ -84,6 +102,11 @@ class Recorder:
     @property
     def unsaved(self) -> int:
         return len(self._unsaved)
+
+    @property
+    def refused(self) -> bool:
+        """The disk refused the outbox or a write, and has not taken it since: `retry` is due."""
+        return self.last_error is not None
 
     def record(self, records: list[Record]) -> None:
         """Seal the records and make them durable; raises RecordingFailed if the disk refused."""
@@ -105,7 +128,8 @@ class Recorder:
             self._flush()
 
     def retry(self) -> bool:
-        """Try again to save what the disk refused; True when nothing is left in memory."""
+        """Try again to open the outbox and save what the disk refused; True when the outbox is
+        open and nothing is left in memory."""
         with self._lock:
             try:
                 self._flush()
@@ -122,15 +146,18 @@ class Recorder:
                 outbox.append(self._unsaved[0])
                 self._unsaved.pop(0)
         except (OSError, OutboxError) as error:
-            reason = error.strerror if isinstance(error, OSError) and error.strerror else error
-            self.last_error = f"{reason} ({len(self._unsaved)} waiting in memory)"
-            log.error("could not save feedback in %s: %s", self._config.outbox_dir, error)
-            self._report()
+            self._refused(error)
             raise RecordingFailed(self.last_error) from error
         if self.last_error is not None:
             log.info("feedback saved again after a write error")
             self.last_error = None
             self._report()
+
+    def _refused(self, error: Exception) -> None:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        self.last_error = f"{reason} ({len(self._unsaved)} waiting in memory)"
+        log.error("could not save feedback in %s: %s", self._config.outbox_dir, error)
+        self._report()
 
     def _report(self) -> None:
         health = Health(pid=os.getpid(), updated=time.time(), unsaved=len(self._unsaved),

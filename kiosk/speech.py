@@ -9,6 +9,7 @@ a person moving through choices wants to hear the one they are on now.
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import subprocess
 import threading
@@ -21,6 +22,31 @@ log = logging.getLogger(__name__)
 # espeak-ng voices by base language; the easy-language variants are read with their base voice.
 VOICES = {"fi": "fi", "sv": "sv", "en": "en-gb"}
 WORDS_PER_MINUTE = 150  # a little slower than espeak-ng's 175: easier to follow
+
+# A word broken over two lines with a hyphen ("palaut-" / "teelle"): read as the one word it is.
+_BROKEN_WORD = re.compile(r"(?<=[^\W\d_])-[ \t]*\n\s*(?=[^\W\d_])")
+# Groups of capitals and digits ("DKR VH4", "+358 40 123 4567", "040-123 4567"): codes and numbers
+# to be read a sign at a time, if they are codes (capitals, two or more signs) or long numbers.
+_SIGN_GROUPS = re.compile(r"(?<![\w+-])\+?[\dA-ZÅÄÖ]+(?:[ -][\dA-ZÅÄÖ]+)*(?![\w-])")
+MIN_SPELLED_DIGITS = 5  # a phone number's, never a day count's or a question's number
+
+
+def speakable(text: str) -> str:
+    """`text` as espeak-ng should read it: a word broken over lines whole, line breaks as
+    spaces, codes letter by letter and long numbers digit by digit, with a pause between
+    their groups ("0 4 0, 1 2 3, 4 5 6 7": espeak-ng itself reads "forty, one hundred and
+    twenty-three thousand..."). Someone copying a code down or checking a number needs each sign."""
+    text = " ".join(_BROKEN_WORD.sub("", text).split())
+    return _SIGN_GROUPS.sub(_spelled, text)
+
+
+def _spelled(match: re.Match) -> str:
+    signs = match.group()
+    letters = any(sign.isalpha() for sign in signs)
+    digits = sum(sign.isdigit() for sign in signs)
+    if letters and len(signs.replace(" ", "")) < 2 or not letters and digits < MIN_SPELLED_DIGITS:
+        return signs
+    return ", ".join(" ".join(group) for group in re.split(r"[ -]", signs))
 
 
 class Speaker:
@@ -53,10 +79,12 @@ class Speaker:
         with self._lock:
             self._stop()
             try:
-                self._playing = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                                 stderr=subprocess.DEVNULL)
-                self._playing.stdin.write(text.encode())
-                self._playing.stdin.close()
+                self._playing = playing = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                                           stderr=subprocess.DEVNULL)
+                # Reaped as soon as it ends, not when the next utterance starts: no zombie waits.
+                threading.Thread(target=playing.wait, name="speech-reaper", daemon=True).start()
+                playing.stdin.write(speakable(text).encode())
+                playing.stdin.close()
             except OSError as error:
                 log.warning("speech failed: %s", error)
 

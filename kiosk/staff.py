@@ -24,11 +24,13 @@ from kiosk.pin import PinGuard
 
 if TYPE_CHECKING:
     from kiosk.station import Station
+    from kiosk.sync_status import SyncStatus
 
 log = logging.getLogger(__name__)
 
 # Who answers, recorded in the next response: assisted feedback changes what people say.
-MODES = ("self", "staff-help", "relative-help", "on-behalf", "interpreter")
+# When someone helps, the client is also asked last whether the answers are their own view.
+MODES = ("self", "staff-help", "relative-help", "interpreter", "friend-help", "experience-expert", "on-behalf")
 # Exit statuses the kiosk's systemd unit knows (kiosk.service): restart, or stay stopped.
 EXIT_RESTART = 75
 EXIT_TO_SHELL = 76
@@ -93,10 +95,16 @@ class StatusLine:
     trouble: bool = False  # worth a staff member's attention
 
 
+# How the kiosk reaches the provider, as the `connection` figure says it.
+CONNECTION_OK, NOT_ENROLLED, REFUSED, FAILING = "ok", "not-enrolled", "refused", "failing"
+STALE_SECONDS = 86400  # enrolled, and feedback has waited this long: sending is stuck
+
+
 def status_lines(station: Station, *, started: float, monotonic: Callable[[], float] = time.monotonic,
                  now: Callable[[], float] = time.time) -> list[StatusLine]:
-    """The panel's figures, each a plain value; the screen adds the words. Staff look most when
-    the kiosk is out of order: a queue or a folder that cannot be read is shown, not raised.
+    """The panel's figures, each a plain value; the screens add the words (plain ones for ward
+    staff, the exact ones for IT). Staff look most when the kiosk is out of order: a queue or a
+    folder that cannot be read is shown, not raised.
     It reads files and takes locks that a stalled disk can hold: call it off the UI's loop."""
     from kiosk.clock import clock_synchronized  # ctypes: not on the way to the first screen
     from kiosk.outbox import OutboxError
@@ -109,15 +117,20 @@ def status_lines(station: Station, *, started: float, monotonic: Callable[[], fl
         queued, oldest, outbox_error = 0, None, str(error).replace(str(config.outbox_dir), "outbox")
     sync = station.sync.status() if station.sync else None
     sync_error = (sync.auth_error or sync.last_error) if sync else None
+    unsaved, save_error = recorder.unsaved, outbox_error or recorder.last_error
     key = recorder.key
     free = _disk_free(config.data_dir)
     synchronized = clock_synchronized()
+    connection = _connection(sync)
     return [
-        StatusLine("queue", str(queued + recorder.unsaved), trouble=bool(recorder.unsaved or outbox_error)),
-        StatusLine("oldest", duration(now() - oldest) if oldest else "-", trouble=bool(oldest and now() - oldest > 86400)),
+        StatusLine("queue", str(queued + unsaved), trouble=bool(unsaved or outbox_error)),
+        StatusLine("unsaved", str(unsaved), trouble=bool(unsaved)),
+        StatusLine("oldest", duration(now() - oldest) if oldest else "-",
+                   trouble=bool(sync and oldest and now() - oldest > STALE_SECONDS)),
         StatusLine("last_sync", _when(sync.last_success) if sync else "-"),
-        StatusLine("last_error", _short(outbox_error, sync_error, recorder.last_error),
-                   trouble=bool(outbox_error or sync_error or recorder.last_error)),
+        StatusLine("connection", connection, trouble=connection != CONNECTION_OK),
+        StatusLine("send_error", _short(sync_error), trouble=bool(sync_error)),
+        StatusLine("save_error", _short(save_error), trouble=bool(save_error)),
         StatusLine("quarantined", str(sync.quarantined) if sync else "0", trouble=bool(sync and sync.quarantined)),
         StatusLine("disk_free", "-" if free is None else f"{free / 2**30:.1f} GiB",
                    trouble=free is None or free < 200 * 2**20),
@@ -131,6 +144,12 @@ def status_lines(station: Station, *, started: float, monotonic: Callable[[], fl
     ]
 
 
+def _connection(sync: SyncStatus | None) -> str:
+    if sync is None:
+        return NOT_ENROLLED
+    return REFUSED if sync.auth_error else FAILING if sync.last_error else CONNECTION_OK
+
+
 def _disk_free(folder: Path) -> int | None:
     try:
         return shutil.disk_usage(folder).free
@@ -138,9 +157,9 @@ def _disk_free(folder: Path) -> int | None:
         return None
 
 
-def _short(*errors: str | None, limit: int = 90) -> str:
-    """The first error there is, short enough for the panel's line (the log has it whole)."""
-    error = next((error for error in errors if error), "-")
+def _short(error: str | None, limit: int = 90) -> str:
+    """The error, short enough for a line of the panel's details (the log has it whole)."""
+    error = error or "-"
     return error if len(error) <= limit else f"{error[:limit - 3]}..."  # dots every console font has
 
 

@@ -5,8 +5,10 @@ keeps the signed bundle in use (survey, announcements, the key to seal to), hold
 staff's settings, and runs the connection to the provider, which the entry point hands
 it (`connect`): the core does not know how envelopes travel. Everything slow
 (cryptography, the outbox, the network) starts in `start()`, which the app calls in a
-thread once the first screen is painted. A newer bundle is taken only between visits
-(`take_pending_bundle`, at the welcome screen), never in the middle of one.
+thread once the first screen is painted; a disk that refuses the outbox then is tried
+again (`retry_storage`), and feedback waits sealed in memory meanwhile. A newer bundle is
+taken only between visits (`take_pending_bundle`, at the welcome screen), never in the
+middle of one.
 """
 
 from __future__ import annotations
@@ -66,11 +68,28 @@ class Station:
         self._clock = clock
         self._rules = VisitRules.from_config(config)
         self._last_response_at: float | None = None  # for the misuse check, across visits
+        self._connected = False
 
     def start(self) -> None:
-        """Load the key and the outbox (an error here stops the kiosk: it could not keep feedback),
-        then the bundle in use and the connection (an error there only stops sending)."""
+        """Load the key (a mistake in it stops the kiosk: UserError), the signed bundle in use, and
+        the outbox (a disk that refuses it is retried: `retry_storage`); once the outbox is open,
+        the connection (an error there only stops sending)."""
         self.recorder.prepare()
+        self._take_bundle_in_use()
+        if not self.storage_refused:
+            self._start_sending()
+
+    @property
+    def storage_refused(self) -> bool:
+        """The disk refused the outbox or a response: `retry_storage` is due."""
+        return self.recorder.refused
+
+    def retry_storage(self) -> None:
+        """Try the disk again; the connection starts once the outbox it sends from is open."""
+        if self.recorder.retry() and not self._connected:
+            self._start_sending()
+
+    def _take_bundle_in_use(self) -> None:
         if self._connect is None or self.config.sync is None:
             return
         try:
@@ -79,6 +98,15 @@ class Station:
             self.bundles = BundleStore.for_config(self.config)
             if not self.take_pending_bundle():
                 self._use(self.bundles.current())
+        except Exception:  # feedback is still kept; staff see that nothing is sent
+            self.bundles = None
+            log.exception("the signed bundles could not be read: nothing is sent; feedback is kept in the outbox")
+
+    def _start_sending(self) -> None:
+        self._connected = True
+        if self.bundles is None or self._connect is None:
+            return
+        try:
             self.sync = self._connect(self)
             self.sync.start()
         except Exception:  # feedback is still kept; staff see that nothing is sent

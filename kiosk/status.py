@@ -1,8 +1,14 @@
 """What `kiosk status` reports: is feedback piling up, can the kiosk still write it, and is
-it reaching the provider?"""
+it reaching the provider?
+
+The kiosk reports its own write errors in its health file, but that file is on the disk it
+reports on: a disk gone read-only or full may not take the report. So the status looks at
+the disk itself too (`disk_error`), whatever the last report says.
+"""
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -10,6 +16,9 @@ from kiosk.health import read_health
 from kiosk.quarantine import Quarantine
 from kiosk.staff import is_paused
 from kiosk.sync_status import read_sync_status
+
+# Less free space than this, and the next queue segment (64 sealed envelopes) cannot be written.
+MIN_FREE_BYTES = 1 << 20
 
 
 def read_status(data_dir: Path) -> dict:
@@ -33,9 +42,26 @@ def read_status(data_dir: Path) -> dict:
     status["last_report_age_seconds"] = round(time.time() - health.updated) if health else None
     status["unsaved_in_memory"] = health.unsaved if health else 0
     status["last_write_error"] = health.last_write_error if health else None
+    status["disk_error"] = disk_error(data_dir)
     status["paused"] = is_paused(data_dir)
     status.update(_sync_status(data_dir))
     return status
+
+
+def disk_error(data_dir: Path) -> str | None:
+    """Why the disk under the data folder cannot take feedback now, or None. Free space is what
+    the kiosk's user may use, without the reserve kept for root."""
+    folder = next((folder for folder in (data_dir, *data_dir.parents) if folder.is_dir()), data_dir)
+    try:
+        disk = os.statvfs(folder)
+    except OSError as error:
+        return f"cannot be checked ({error.strerror})"
+    if disk.f_flag & os.ST_RDONLY:
+        return "read-only: the kiosk cannot save feedback"
+    free = disk.f_bavail * disk.f_frsize
+    if free < MIN_FREE_BYTES:
+        return f"{'nearly full' if free else 'full'} ({free // 1024} KiB free): the kiosk cannot save feedback"
+    return None
 
 
 def _sync_status(data_dir: Path) -> dict:
@@ -64,6 +90,8 @@ def render_status(status: dict) -> str:
         f"Oldest waiting for:   {_age(status['oldest_unsent_age_seconds'])}",
         f"Last write error:     {status['last_write_error'] or 'none'}",
     ]
+    if status["disk_error"]:
+        lines.append(f"Disk:                 {status['disk_error']}")
     if status["unsaved_in_memory"]:
         lines.append(f"Not yet on disk:      {status['unsaved_in_memory']} (kept in memory, retried)")
     if status["queue_error"]:

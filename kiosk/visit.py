@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from kiosk.survey import Answer, Question, Survey
-from sync.wire.records import Origin, Record, ReplyRequest, Response
+from sync.wire.records import OWN_VIEWS, Origin, Record, ReplyRequest, Response
 
 if TYPE_CHECKING:
     from kiosk.config import KioskConfig, PartialPolicy
@@ -82,6 +82,7 @@ class Visit:
     clock: Callable[[], float] = time.monotonic
     answers: dict[str, Answer] = field(default_factory=dict)
     reply: ReplyWish | None = None
+    own_view: str | None = None  # when someone helped: are the answers the client's own view (OWN_VIEWS)
     _trail: list[Question] = field(default_factory=list)
     _headline_at: float | None = None
     _done: bool = False
@@ -116,6 +117,12 @@ class Visit:
     @property
     def finished(self) -> bool:
         return self._done
+
+    @property
+    def asks_own_view(self) -> bool:
+        """After the last question, when someone helped: the client is still to say whether the
+        answers are their own view, the last thing asked before the thanks."""
+        return self._done and not self._ended and self.mode != SELF and self.own_view is None
 
     def start(self) -> Question:
         """Begin at the headline question (again, after Back to welcome: answers are kept)."""
@@ -182,9 +189,20 @@ class Visit:
         self.reply = ReplyWish(contact, self.reply.reference if self.reply else new_reference())
         return self._advance(question)
 
+    def tell_own_view(self, view: str) -> None:
+        """The client's answer to "are these answers your own view?" (asks_own_view)."""
+        if not self.asks_own_view:
+            raise ValueError("the own view is asked after the last question, and only when someone helped")
+        if view not in OWN_VIEWS:
+            raise ValueError(f"not a valid own view: {view!r}")
+        self.own_view = view
+
     def back(self) -> Question | None:
-        """One question back; from the first question, back to the welcome screen."""
-        if self._trail and not self._done:
+        """One question back; from the first question, back to the welcome screen; from the
+        question about their own view, back to the last question."""
+        if self._done and not self._ended:
+            self._done = False
+        elif self._trail and not self._done:
             self._trail.pop()
         return self.current
 
@@ -239,7 +257,7 @@ class Visit:
             return []
         self._ended = True
         records = self._records(_hour(now))
-        self.answers, self.reply = {}, None
+        self.answers, self.reply, self.own_view = {}, None, None
         return records
 
     def _records(self, hour: str) -> list[Record]:
@@ -268,7 +286,8 @@ class Visit:
         return Response(
             id=_new_id(), survey_id=self.survey.id, survey_version=self.survey.version, language=self.language,
             answers=answers, mode=self.mode, origin=self._origin(hour), partial=partial, misuse=self.misuse,
-            synthetic=self.rules.synthetic, reply=self.reply.reference if self.reply and not partial else None)
+            synthetic=self.rules.synthetic, reply=self.reply.reference if self.reply and not partial else None,
+            own_view=self.own_view)
 
     def _reply_request(self, hour: str) -> ReplyRequest:
         assert self.reply is not None and self.rules.reply_days is not None

@@ -49,6 +49,12 @@ def questionnaire(survey: Survey, *, base_url: str = SURVEY_BASE_URL) -> dict:
     }
 
 
+def questionnaires(surveys: list[Survey], *, base_url: str = SURVEY_BASE_URL) -> dict:
+    """Several surveys' Questionnaires, in a collection Bundle."""
+    return {"resourceType": "Bundle", "type": "collection",
+            "entry": [{"resource": questionnaire(survey, base_url=base_url)} for survey in surveys]}
+
+
 def _question_item(question: Question, survey: Survey, url: str) -> dict:
     item = {
         "linkId": question.id,
@@ -168,8 +174,11 @@ def _answers(question: Question, record: dict, url: str) -> list[dict]:
 
 def _record_extensions(record: dict) -> list[dict]:
     flags = record["flags"]
+    # Beside who helped, whether the answers are the client's own view (absent: not asked, or not said).
+    own_view = [{"url": f"{EXTENSION_BASE}:own-view", "valueCode": record["own_view"]}] if "own_view" in record else []
     return [
         {"url": f"{EXTENSION_BASE}:mode", "valueCode": record["mode"]},
+        *own_view,
         {"url": f"{EXTENSION_BASE}:misuse", "valueBoolean": flags["misuse"]},
         {"url": f"{EXTENSION_BASE}:synthetic", "valueBoolean": flags["synthetic"]},
         {"url": f"{EXTENSION_BASE}:kiosk", "valueString": record["kiosk"]},

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from provider.database import Database, Transaction
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 TABLES = (
     """CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)""",
@@ -37,6 +37,7 @@ TABLES = (
         survey_version INTEGER NOT NULL,
         language TEXT NOT NULL,
         mode TEXT NOT NULL,
+        own_view TEXT,
         partial BOOLEAN NOT NULL,
         misuse BOOLEAN NOT NULL,
         synthetic BOOLEAN NOT NULL,
@@ -85,6 +86,8 @@ MIGRATIONS = {
     1: ("ALTER TABLE reply_requests ADD COLUMN synthetic BOOLEAN NOT NULL DEFAULT FALSE",
         "UPDATE reply_requests SET synthetic = TRUE WHERE EXISTS (SELECT 1 FROM responses r "
         "WHERE r.reply = reply_requests.reference AND r.synthetic = TRUE)"),
+    # Whether a helped client's answers are their own view; responses stored before it was asked have none.
+    2: ("ALTER TABLE responses ADD COLUMN own_view TEXT",),
 }
 
 

@@ -223,6 +223,12 @@ class Store:
                    (survey_id, version, toml))
             return tx.run("SELECT toml FROM surveys WHERE id = ? AND version = ?", (survey_id, version)).fetchone()[0]
 
+    def surveys_answered(self) -> list[tuple[str, int]]:
+        """The (survey id, version) pairs stored responses answer."""
+        with self._db.transaction(write=False) as tx:
+            return [tuple(row) for row in tx.run("SELECT DISTINCT survey, survey_version FROM responses "
+                                                 "ORDER BY survey, survey_version")]
+
     def survey_texts(self) -> list[tuple[str, int, str]]:
         with self._db.transaction(write=False) as tx:
             return [tuple(row) for row in tx.run("SELECT id, version, toml FROM surveys ORDER BY id, version")]

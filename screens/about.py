@@ -12,6 +12,8 @@ class AboutScreen(TargetScreen):
     """Anonymous; who reads it; not a formal complaint (muistutus) and how to make one; the
     ombudsman; urgent matters to staff now. Long texts come a page at a time."""
 
+    BIG_TEXT = True
+
     def __init__(self, look: Look, about: AboutTexts):
         """`about`: the provider's own words, where it gave them."""
         super().__init__(look)
@@ -67,6 +69,8 @@ class AboutScreen(TargetScreen):
 class MenuScreen(ChoiceDialog):
     """Language, "what happens to my feedback?", read aloud and bigger text behind one target,
     where a screen has no room for them all. Dismisses with the id of the one chosen, or None."""
+
+    BIG_TEXT = True
 
     def prompt(self):
         return self.t("nav.menu").replace("\n", " "), ""

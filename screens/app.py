@@ -23,9 +23,11 @@ from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from kiosk.config import KioskConfig
+from kiosk.errors import EXIT_USER_ERROR, UserError
+from kiosk.logs import crash_report
 from kiosk.speech import Speaker
 from kiosk.station import Station
 from kiosk.strings import Strings
@@ -41,6 +43,7 @@ if TYPE_CHECKING:  # the question screens load when the first question shows
     from screens.endings import ThanksOver
     from screens.question import Answered, BackWanted, QuestionMessage, Skipped
     from screens.reply import ReplyWanted
+    from screens.staff import OwnViewGiven
 
 log = logging.getLogger(__name__)
 # Keys that would quit, suspend, or open Textual's command palette: on a kiosk they do nothing.
@@ -49,6 +52,11 @@ DEMO_EXIT_KEY = "f10"
 SPEECH_KEY = "plus"  # the + of a USB number pad: a key a blind person can find by touch
 RETRY_SECONDS = 15
 HOURS_CHECK_SECONDS = 30
+# A kiosk that fails shows that it is out of order this long, then exits: after a crash with
+# status 1, which systemd restarts; after a mistake in its config or keys with status 2, which
+# leaves it stopped for IT (kiosk.service: RestartPreventExitStatus=).
+FAILURE_SECONDS = 5
+EXIT_CRASHED = 1
 
 
 class KioskApp(StaffControls, App, inherit_bindings=False):
@@ -79,7 +87,8 @@ class KioskApp(StaffControls, App, inherit_bindings=False):
         self.on_first_paint = on_first_paint
         self.last_input = clock()
         self.started = time.monotonic()
-        self.broken = False  # the station could not start: no feedback can be kept
+        self.broken = False  # the kiosk failed: out of order until it exits
+        self.start_error: UserError | None = None  # a mistake found at start, for the entry point to report
         self._init_staff()
         self.visit = station.new_visit()
 
@@ -123,11 +132,42 @@ class KioskApp(StaffControls, App, inherit_bindings=False):
         self.run_worker(self.station.start, name="start", thread=True, exit_on_error=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.ERROR:
-            log.error("%s failed: %r", event.worker.name, event.worker.error)
-            if event.worker.name == "start":
-                self.broken = True
-                self._replace_screens(self._resting_screen("broken"))
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if event.worker.name != "start":
+            log.error("%s failed: %r", event.worker.name, error)
+        elif isinstance(error, UserError):  # a damaged key file, say: the admin's to fix
+            log.error("the kiosk cannot start: %s", error)
+            self.start_error = error
+            self._out_of_order(EXIT_USER_ERROR)
+        else:
+            self._handle_exception(error)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An error nothing caught (Textual's hook for it). Textual's own handling would paint a
+        traceback with every frame's local variables, where a client's answers or the PIN just
+        typed could be. Instead the error goes to the kiosk's log without its message or any
+        variable (kiosk/logs.py), the calm out-of-order screen shows, and the kiosk exits for
+        systemd to start it afresh."""
+        if self._exception is None:  # Textual's test pilot raises it again as a test ends
+            self._exception = error
+            self._exception_event.set()
+        log.critical("the kiosk failed; it exits to be restarted: %s",
+                     crash_report(error.error if isinstance(error, WorkerFailed) else error))
+        self._out_of_order(EXIT_CRASHED)
+
+    def _out_of_order(self, status: int) -> None:
+        if self.broken:  # failing again, perhaps in showing it: no more screens
+            self.exit(return_code=status)
+            return
+        self.broken = True
+        try:
+            self._replace_screens(self._resting_screen("broken"))
+        except Exception:  # whatever it is, the kiosk is leaving
+            self.exit(return_code=status)
+            return
+        self.set_timer(FAILURE_SECONDS, lambda: self.exit(return_code=status))
 
     def on_unmount(self) -> None:
         notify("STOPPING=1")
@@ -138,8 +178,8 @@ class KioskApp(StaffControls, App, inherit_bindings=False):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.MouseUp)):
             self.last_input = self.clock()
-        if isinstance(event, events.MouseDown) and not event.is_forwarded:  # not again as it bubbles back up
-            self.count_corner_tap(event)
+        if isinstance(event, (events.MouseDown, events.MouseUp)) and not event.is_forwarded:  # not as it bubbles back
+            self.corner_press(event)
         await super().on_event(event)
 
     def is_screen_idle(self, seconds: float) -> bool:
@@ -150,9 +190,14 @@ class KioskApp(StaffControls, App, inherit_bindings=False):
         Staff screens just close after the same time."""
         from screens.endings import IdleWarningScreen, RestingScreen, ThanksScreen
 
-        if len(self.screen_stack) < 2 or isinstance(self.screen, (ThanksScreen, RestingScreen)):  # or closing
+        thanks = next((screen for screen in self.screen_stack if isinstance(screen, ThanksScreen)), None)
+        if len(self.screen_stack) < 2 or isinstance(self.screen, RestingScreen) or \
+                self.screen is thanks and thanks.leaves_by_itself:  # or closing
             return
-        left = self.config.idle_seconds - (self.clock() - self.last_input)
+        idle_seconds = self.config.idle_seconds
+        if thanks and not thanks.leaves_by_itself:  # a reference to copy down: at least a minute
+            idle_seconds = max(idle_seconds, thanks.CODE_SECONDS)
+        left = idle_seconds - (self.clock() - self.last_input)
         if any(getattr(screen, "STAFF_ONLY", False) for screen in self.screen_stack):
             if left <= 0:
                 self.run_worker(self.reset())
@@ -259,6 +304,18 @@ class KioskApp(StaffControls, App, inherit_bindings=False):
     def set_language(self, code: str) -> None:
         self.visit.language = code
         self.restyle()
+        if self.visit.speech:
+            self.run_worker(self._read_when_redrawn(self.screen), group="speech", exclusive=True)
+
+    async def _read_when_redrawn(self, screen: Screen) -> None:
+        """Speech mode, after a language change: the whole screen in its new words once it is
+        drawn again, not just the target that takes the focus (whose reading would cut this off)."""
+        try:
+            for worker in [worker for worker in self.workers if worker.node is screen and not worker.is_finished]:
+                await worker.wait()
+        except WorkerCancelled:  # the screen went (the person moved on): it reads itself as it opens
+            return
+        self.call_after_refresh(self.read_screen_aloud)
 
     def action_toggle_speech(self) -> None:
         """Speech mode, for people who cannot see the screen: every screen is read as it opens,
@@ -311,25 +368,41 @@ class KioskApp(StaffControls, App, inherit_bindings=False):
         return message.question is self.visit.current
 
     def _show(self, question: Question | None) -> None:
-        if self.visit.finished:
+        if self.visit.asks_own_view:
+            self._ask_own_view()
+        elif self.visit.finished:
             self.run_worker(self._finish(), exclusive=True, group="finish")
         elif question is None:
             self.switch_screen(self._first_screen())
         else:
             self.switch_screen(self._question_screen(question))
 
+    def _ask_own_view(self) -> None:
+        """Someone helped: last, the client says whether the answers are their own view."""
+        from screens.staff import OwnViewScreen
+
+        self.switch_screen(OwnViewScreen(self.look()))
+
+    def on_own_view_given(self, message: OwnViewGiven) -> None:
+        if not self.visit.asks_own_view:  # a late second tap: the visit has moved on
+            return
+        if message.view is None:
+            self._show(self.visit.back())
+        else:
+            self.visit.tell_own_view(message.view)
+            self._show(None)
+
     def _question_screen(self, question: Question) -> Screen:
         visit = self.visit
         shown = self.look(), question, visit.progress(), visit.answers.get(question.id)
-        physical_typing = visit.mode != SELF  # an interpreter's keyboard, say
         if question.type == "text":
             from screens.question import FreeTextScreen
 
-            return FreeTextScreen(*shown, max_length=self.config.free_text_max, physical_typing=physical_typing)
+            return FreeTextScreen(*shown, max_length=self.config.free_text_max)
         if question.type == "reply":
             from screens.reply import ReplyScreen
 
-            return ReplyScreen(*shown, promise=self.config.reply, physical_typing=physical_typing)
+            return ReplyScreen(*shown, promise=self.config.reply)
         from screens.question import ChoiceScreen
 
         return ChoiceScreen(*shown)
@@ -344,13 +417,15 @@ class KioskApp(StaffControls, App, inherit_bindings=False):
         # The thanks are still this person's: in their language, with their help choices.
         self._replace_screens(ThanksScreen(self.look(), reference=reference, saved=saved, promise=self.config.reply,
                                            seconds=self.config.thanks_seconds))
+        self.last_input = self.clock()  # a reference's minute counts from when it shows, however long saving took
 
     def on_thanks_over(self, _message: ThanksOver) -> None:
         self.show_welcome()
 
     def retry_unsaved(self) -> None:
-        if self.station.recorder.unsaved:
-            self.run_worker(self.station.recorder.retry, thread=True, name="retry")
+        """What the disk refused, at start or since, is tried again: it recovers by itself."""
+        if self.station.storage_refused:
+            self.run_worker(self.station.retry_storage, thread=True, name="retry")
 
     # -- keys --------------------------------------------------------------
 

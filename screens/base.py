@@ -8,7 +8,9 @@ reaches into the app.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from rich.text import Text
 from textual.binding import Binding
@@ -19,8 +21,8 @@ from textual.widget import Widget
 from textual.widgets import Button
 
 from kiosk.strings import Strings
-from screens.bigtext import big_lines
-from screens.layout import BIG, CLIENT, Plan, TargetSize, header_lines, plan
+from screens.bigtext import is_large, large_lines
+from screens.layout import CLIENT, MAX_COLUMNS, Plan, TargetSize, header_lines, plan
 from screens.themes import GLYPHS, Glyphs
 from screens.widgets import MoreTarget, Prompt, Target, TargetGrid
 
@@ -42,6 +44,19 @@ class Look:
 
     def t(self, key: str, **values: object) -> str:
         return self.strings(key, self.language, **values)
+
+
+class Drawing(NamedTuple):
+    """One way of drawing a screen: its plan, and what it shows how."""
+
+    plan: Plan
+    prompt_above: bool  # else in the grid's first slot
+    variant: int  # which of the prompt's drawings (TargetScreen._prompt_texts)
+    text: Text
+    target: TargetSize
+    help_list: list[Widget]
+    counts: tuple[int, int]  # choices, navigation targets
+    large: bool  # labels in large letters
 
 
 class HelpWanted(Message):
@@ -72,6 +87,7 @@ class TargetScreen(Screen):
     BIG_TEXT = False  # whether the client's "bigger text" applies here
     _page = 0
     _variant = 0  # which of the prompt's drawings is in use (large letters or not)
+    _large = False  # the targets' labels are in large letters (bigger text, where they fit)
     _prompt_plain = ""
     _speak_focus = True  # in speech mode, say each target the focus reaches
 
@@ -85,9 +101,26 @@ class TargetScreen(Screen):
     def restyle(self, look: Look, *, redraw: bool = True) -> None:
         """Draw the screen again for a changed look (another language, bigger text, a theme);
         `redraw=False` where nothing drawn changes (speech mode)."""
+        bigger_asked = look.bigger_text and not self.look.bigger_text
         self.look = look
         if redraw:
-            self.run_worker(self.recompose())
+            self.run_worker(self._redraw(bigger_asked))
+
+    async def _redraw(self, bigger_asked: bool) -> None:
+        await self.recompose()
+        if bigger_asked and self.BIG_TEXT and not self._large and self.app.screen is self:
+            self._say_bigger_text_does_not_fit()
+
+    def _say_bigger_text_does_not_fit(self) -> None:
+        """Bigger text was asked for where the screen has no room for all of it (the 50x15 panel
+        is already the console's largest font): say so, and offer to read the screen aloud."""
+        from screens.bigger_text import NoRoomScreen
+
+        def answered(read_aloud: bool | None) -> None:
+            if read_aloud:
+                self.post_message(HelpWanted("read-aloud"))
+
+        self.app.push_screen(NoRoomScreen(self.look, some_fits=is_large(self._prompt_plain)), answered)
 
     # -- what subclasses provide --------------------------------------------
 
@@ -131,20 +164,47 @@ class TargetScreen(Screen):
 
     # -- layout -------------------------------------------------------------
 
+    def _bigger(self) -> bool:
+        return self.BIG_TEXT and self.look.bigger_text
+
     def _prompt_texts(self) -> list[Text]:
-        """The prompt as it may be drawn, first choice first: with "bigger text", the title in
-        large letters, else (or where that leaves too little room) in ordinary letters."""
+        """The prompt as it may be drawn, first choice first: with "bigger text", all of it in
+        large letters, else the title, else (where they do not fit) ordinary letters."""
         title, body = self.prompt()
         body_part = f"\n{body}" if body else ""
         texts = [Text.assemble((title, "bold"), body_part)]
-        if self.BIG_TEXT and self.look.bigger_text:
-            width = self.app.size.width - 2  # the prompt's padding
-            lines = big_lines(title, width, half_blocks=self.look.glyphs.half_blocks)
-            texts.insert(0, Text.assemble(("\n".join(lines), "bold"), body_part))
+        if self._bigger():
+            large_title, large_body = self._large_text(title), [self._large_text(line) for line in body.splitlines()]
+            if large_title:
+                texts.insert(0, Text.assemble((large_title, "bold"), body_part))
+                if None not in large_body:
+                    texts.insert(0, Text("\n".join([large_title, *large_body]), "bold"))
         return texts
 
+    def _large_text(self, text: str) -> str | None:
+        """A line of the prompt in large letters (the whole width but its padding), or None."""
+        lines = large_lines(text, self.app.size.width - 2, half_blocks=self.look.glyphs.half_blocks,
+                            language=self.look.language)
+        return None if lines is None else "\n".join(lines)
+
     def _target_sizes(self) -> list[TargetSize]:
-        return [BIG, self.TARGET] if self.BIG_TEXT and self.look.bigger_text else [self.TARGET]
+        return [self.TARGET]
+
+    def _large_sizes(self, width: int, targets: list[Widget]) -> list[TargetSize]:
+        """Target sizes at which every label fits in large letters: with whole words, then with
+        words broken where their language allows (no language: none are); each time the fewest
+        lines of letters first (the fewest broken), then the most columns."""
+        sizes = []
+        for language in (None, self.look.language):
+            fitting = []
+            for columns in range(min(width // self.TARGET.columns, MAX_COLUMNS), 0, -1):
+                column = width // columns
+                rows = [target.large_rows(column - 2, language) for target in targets]  # inside the border
+                if None not in rows:
+                    fitting.append(TargetSize(column, max(self.TARGET.rows, max(rows) + 2)))
+            fitting.sort(key=lambda size: (size.rows, -size.columns))
+            sizes += [size for size in fitting if size not in sizes]
+        return sizes
 
     def compose(self):
         choices, nav_start, nav_end = self.choices(), self.nav_start(), self.nav_end()
@@ -155,35 +215,48 @@ class TargetScreen(Screen):
             help_lists.append([Target(self.t("nav.menu"), id="menu", classes="nav")])
         # The first way of drawing the screen that needs no paging; else the one that pages least.
         options = []
-        for option in self._drawings(size, len(choices), len(nav_start) + len(nav_end), help_lists):
+        for option in self._drawings(size, [*choices, *nav_start, *nav_end], len(choices), help_lists):
             options.append(option)
-            if option[0].whole:
+            if option.plan.whole:
                 break
-        best = options[-1] if options[-1][0].whole else \
-            max(options, key=lambda option: (option[0].fits, option[0].page_size))
-        self._plan, prompt_above, self._variant, text, self._target, help_targets, self._counts = best
+        best = options[-1] if options[-1].plan.whole else \
+            max(options, key=lambda option: (option.plan.fits, option.plan.page_size))
+        self._plan, self._variant, self._target, self._counts, self._large = \
+            best.plan, best.variant, best.target, best.counts, best.large
+        text, help_targets = best.text, best.help_list
+        if best.large:
+            for target in [*choices, *nav_start, *nav_end, *help_targets]:
+                target.enlarge()
         self._prompt_plain = text.plain
         self._page = min(self._page, self._plan.pages - 1)
-        if prompt_above:
+        if best.prompt_above:
             yield Prompt(text, id="prompt")
         yield TargetGrid(self._plan, self._page, text, choices, [*nav_start, *help_targets], nav_end,
                          more_label=self.t("nav.more"))
 
-    def _drawings(self, size: Size, items: int, nav: int, help_lists: list[list[Widget]]):
-        """Each way the screen could be drawn, best first, with its plan: large letters before
-        bigger targets before the help targets each on show."""
-        for variant, text in enumerate(self._prompt_texts()):
-            for target in self._target_sizes():
-                for help_list in help_lists:
+    def _drawings(self, size: Size, targets: list[Widget], items: int, help_lists: list[list[Widget]]):
+        """Each way the screen could be drawn, best first: with bigger text, every label in large
+        letters (on one page only), then the prompt's, then ordinary ones; the help targets each
+        on show before one Menu target."""
+        nav = len(targets) - items
+        large_sizes = [self._large_sizes(size.width, [*targets, *help_list]) if self._bigger() else []
+                       for help_list in help_lists]
+        for large in (True, False) if self._bigger() else (False,):
+            for variant, text in enumerate(self._prompt_texts()):
+                for help_list, sizes_for_large in zip(help_lists, large_sizes):
                     counts = items, nav + len(help_list)
-                    layout, prompt_above = self._layout(size, text.plain, counts, target)
-                    yield layout, prompt_above, variant, text, target, help_list, counts
+                    for target in sizes_for_large if large else self._target_sizes():
+                        layout, prompt_above = self._layout(size, text.plain, counts, target)
+                        if layout.whole or not large:
+                            yield Drawing(layout, prompt_above, variant, text, target, help_list, counts, large)
 
     def _layout(self, size: Size, prompt_plain: str, counts: tuple[int, int], target: TargetSize) -> tuple[Plan, bool]:
-        """The plan for this screen at `size`, and whether the prompt shows above the grid."""
+        """The plan for this screen at `size`, and whether the prompt shows above the grid (large
+        letters always do: a slot of the grid would wrap them into pieces)."""
         width, height = size
         items, nav = counts
-        layout = plan(width, height, header_lines(prompt_plain, width), items, nav, target, prompt_plain)
+        layout = plan(width, height, header_lines(prompt_plain, width), items, nav, target, prompt_plain,
+                      header_movable=not is_large(prompt_plain))
         if layout.header_in_grid and self.prompt_can_hide():
             return plan(width, height, 0, items, nav, target), False
         return layout, not layout.header_in_grid
@@ -211,11 +284,14 @@ class TargetScreen(Screen):
         self.run_worker(self.recompose())
 
     async def recompose(self) -> None:
-        """Draw the screen again (another language, size or page), keeping what the client chose."""
+        """Draw the screen again (another language, size or page), keeping what the client chose,
+        and the focus where the client put it (or nowhere, if they had not moved it yet)."""
+        focused = _identity(self.focused) if isinstance(self.focused, Target) else None
         await super().recompose()
-        focus = self.query(self.AUTO_FOCUS) if self.AUTO_FOCUS else None
+        again = [target for target in self.query(Target) if focused and _identity(target) == focused]
+        focus = again or (self.query(self.AUTO_FOCUS) if self.AUTO_FOCUS else None)
         if focus:
-            focus.first().focus()
+            focus[0].focus()
 
     def on_resize(self) -> None:
         if self.size != self._arranged_for:
@@ -226,8 +302,10 @@ class TargetScreen(Screen):
     # -- speech -------------------------------------------------------------
 
     def speech_text(self) -> str:
-        """What "read aloud" says: the question (or message), then each choice."""
+        """What "read aloud" says: the question (or message), then each choice; not the caret
+        after typed text (the one at a line's end: the console's "_" may be typed too)."""
         title, body = self.prompt()
+        body = re.sub(f"{re.escape(self.look.glyphs.caret)}$", "", body, flags=re.MULTILINE)
         targets = [target.spoken for target in self.query(Target) if target.display]
         return ". ".join(part.strip() for part in [title, body, *targets] if part.strip())
 
@@ -256,12 +334,14 @@ class TargetScreen(Screen):
             self.chosen(target)
 
     def action_move(self, direction: str) -> None:
-        """Move focus to the nearest visible target in that direction (a USB keypad's arrows)."""
+        """Move focus to the nearest visible target in that direction (a USB keypad's arrows);
+        where nothing is focused yet, to the chosen target, else the first."""
         current = self.focused
         targets = [widget for widget in self.query(Target) if widget.display and widget.focusable]
         if current is None or current not in targets:
+            chosen = [target for target in targets if target.has_class("-selected") and target.id is None]
             if targets:
-                targets[0].focus()
+                (chosen or targets)[0].focus()
             return
         dx, dy = DIRECTIONS[direction]
         here = current.region.center
@@ -281,9 +361,11 @@ class TargetScreen(Screen):
 
 class ClientScreen(TargetScreen):
     """A screen of a client's visit: another language, "what happens to my feedback?", reading
-    aloud and bigger text are a tap away on every one."""
+    aloud and bigger text are a tap away on every one. Nothing is focused until the client
+    moves the focus (an arrow, Tab): a first Enter never gives an answer."""
 
     BIG_TEXT = True
+    AUTO_FOCUS = ""  # (None would be the app's, which focuses the first target)
 
     def help_targets(self) -> list[Widget]:
         return self.client_help()
@@ -300,3 +382,8 @@ class ChoiceDialog(TargetScreen):
 
     def chosen(self, target: Target) -> None:
         self.dismiss(target.value)
+
+
+def _identity(target: Target) -> tuple[object, ...]:
+    """What makes a target the same one after the screen is drawn again (in another language)."""
+    return (target.id, target.value) if target.id or target.value is not None else (target.text,)

@@ -30,8 +30,6 @@ CLIENT = TargetSize(TARGET_COLUMNS, TARGET_ROWS)
 # Staff are trained and few: their keys may be smaller (still 192x96 pixels on the panel),
 # so that a PIN pad's twelve keys fit one screen.
 STAFF = TargetSize(12, 3)
-# "Bigger text": fewer, wider targets (two side by side on the 50-column panel).
-BIG = TargetSize(24, 5)
 
 
 @dataclass(frozen=True)
@@ -62,11 +60,13 @@ def header_lines(text: str, width: int) -> int:
 
 
 def plan(width: int, height: int, header_height: int, items: int, nav: int, target: TargetSize = CLIENT,
-         header_text: str = "") -> Plan:
+         header_text: str = "", *, header_movable: bool = True) -> Plan:
     """Lay out `items` choices and `nav` navigation targets below (or beside) a header.
-    Given the `header_text`, the header goes into the first slot only if it fits there whole."""
+    Given the `header_text`, the header goes into the first slot only if it fits there whole;
+    never where it may not move there (`header_movable`)."""
     max_columns = max(1, min(width // target.columns, MAX_COLUMNS))
-    for header_in_grid in (False, True):
+    places = (False, True) if header_movable else (False,)
+    for header_in_grid in places:
         for nav_own_row in (True, False):
             fitted = _fit(max_columns, height, header_height, items, nav, header_in_grid, nav_own_row, target)
             if fitted and header_in_grid and header_text and \
@@ -74,7 +74,7 @@ def plan(width: int, height: int, header_height: int, items: int, nav: int, targ
                 continue
             if fitted:
                 return fitted
-    return _paged(max_columns, width, height, header_height, items, nav, target, header_text)
+    return _paged(max_columns, width, height, header_height, items, nav, target, header_text, places)
 
 
 def _available_rows(height: int, header_height: int, header_in_grid: bool, target: TargetSize) -> tuple[int, int]:
@@ -103,11 +103,11 @@ def _fit(max_columns: int, height: int, header_height: int, items: int, nav: int
 
 
 def _paged(max_columns: int, width: int, height: int, header_height: int, items: int, nav: int,
-           target: TargetSize, header_text: str) -> Plan:
+           target: TargetSize, header_text: str, places: tuple[bool, ...]) -> Plan:
     """Too many choices for one screen: a page at a time, with one more target for "more".
     The prompt goes where it leaves the most choices on a page (and fits)."""
     options = []
-    for header_in_grid in (False, True):
+    for header_in_grid in places:
         rows, lines = _available_rows(height, header_height, header_in_grid, target)
         rows = max(rows, 1)
         if header_in_grid and header_text and \
@@ -117,8 +117,9 @@ def _paged(max_columns: int, width: int, height: int, header_height: int, items:
         options.append((slots, not header_in_grid, rows, lines, header_in_grid))
     slots, _, rows, lines, header_in_grid = max(options)
     page_size = max(slots, 1)
+    # Not even one row of targets below the header: nothing fits, however it pages.
     return Plan(max_columns, rows, _row_height(lines, rows, target), header_in_grid, False,
-                page_size, math.ceil(items / page_size), fits=slots >= 1)
+                page_size, math.ceil(items / page_size), fits=slots >= 1 and lines >= target.rows)
 
 
 def _row_height(lines: int, rows: int, target: TargetSize) -> int:

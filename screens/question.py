@@ -140,11 +140,9 @@ class FreeTextScreen(QuestionScreen):
     """Optional free text, typed on the on-screen keyboard and checked for personal data."""
 
     def __init__(self, look: Look, question: Question, progress: tuple[int, int], answer: Answer | None, *,
-                 max_length: int, physical_typing: bool = False):
-        """`physical_typing`: a physical keyboard may type too (assisted feedback)."""
+                 max_length: int):
         super().__init__(look, question, progress, answer)
         self.max_length = max_length
-        self.physical_typing = physical_typing
 
     def prompt(self):
         lines = [self.progress_line(), self.t("text.hint")]
@@ -168,8 +166,7 @@ class FreeTextScreen(QuestionScreen):
         self.answered(self.answer)
 
     def open_keyboard(self, text: str) -> None:
-        keyboard = KeyboardScreen(self.look, "text", self.text(self.question.text), text, max_length=self.max_length,
-                                  physical_typing=self.physical_typing)
+        keyboard = KeyboardScreen(self.look, "text", self.question.text, text, max_length=self.max_length)
         self.app.push_screen(keyboard, self._typed)
 
     def _typed(self, typed: str | None) -> None:

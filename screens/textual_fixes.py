@@ -43,9 +43,11 @@ from kiosk.errors import UserError
 from kiosk.internals import first_moved
 
 FRAMES_PER_SECOND = 240
-# What each work-around replaces: (owner, name, the parameters it must still take).
+# What each work-around replaces: (owner, name, the parameters it must still take). The last
+# is the hook the kiosk app overrides so that a crash never paints a traceback (screens/app.py).
 REPLACED = ((DOMNode, "update_node_styles", ("self", "animate")),
-            (StylesCache, "get_inner_outer", ("cls", "base_background", "background")))
+            (StylesCache, "get_inner_outer", ("cls", "base_background", "background")),
+            (textual.app.App, "_handle_exception", ("self", "error")))
 _update_node_styles = DOMNode.update_node_styles
 
 
@@ -77,6 +79,9 @@ def check() -> None:
     moved = first_moved(REPLACED)
     if moved is None and not isinstance(getattr(textual.screen, "UPDATE_PERIOD", None), float):
         moved = "no textual.screen.UPDATE_PERIOD"
+    app = textual.app.App
+    if moved is None and not ("_exception" in app.__init__.__code__.co_names and hasattr(app, "_exception_event")):
+        moved = "an App without _exception and _exception_event"
     if moved is not None:
         raise _moved(moved)
 

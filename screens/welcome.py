@@ -93,6 +93,8 @@ class WelcomeScreen(TargetScreen):
 class LanguageScreen(ChoiceDialog):
     """Dismisses with the chosen language code, or None for Back."""
 
+    BIG_TEXT = True
+
     def __init__(self, look: Look, *, languages: Sequence[str]):
         super().__init__(look)
         self.languages = languages

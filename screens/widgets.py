@@ -11,22 +11,75 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
+from kiosk.hyphenation import wrap
+from screens.bigtext import large_lines
 from screens.layout import Plan
 from screens.themes import glyphs
 
-# Mouths drawn with box-drawing characters, which every console font has: the faces
-# differ by shape (and by word), never by colour alone.
+# Under a focused target's label: focus shows by a sign as well as by its border, which a
+# console font may draw as thin as any other (every console font has ▲). Textual puts a space
+# either side; a key too narrow for that shows its focus reversed (screens/kiosk.tcss).
+FOCUS_MARK = "▲"
+
+# Each face in three sizes, the largest first: a round head of six rows, then brows, eyes and
+# mouth in three, then eyes and mouth in two (the kiosk's 50x15 panel). Drawn with signs every
+# console font has (tests/console_glyphs.txt); the faces differ by brows, eyes and mouth (and
+# by word), never by colour alone: angry brows and a deep frown, sad brows, flat brows and
+# mouth, a smile, closed laughing eyes and a grin.
 FACE_DRAWINGS = {
-    "very-bad": ("o   o", "╭───╮"),
-    "bad": ("o   o", " ╭─╮ "),
-    "neutral": ("o   o", " ─── "),
-    "good": ("o   o", " ╰─╯ "),
-    "very-good": ("o   o", "╰───╯"),
+    "very-bad": (
+        (" ╭───────╮ ",
+         "╭╯ ╲   ╱ ╰╮",
+         "│  ●   ●  │",
+         "│  ╭───╮  │",
+         "╰╮ ╵   ╵ ╭╯",
+         " ╰───────╯ "),
+        ("╲   ╱", "●   ●", "╭───╮"),
+        ("╲●   ●╱", " ╭───╮ ")),
+    "bad": (
+        (" ╭───────╮ ",
+         "╭╯ ╱   ╲ ╰╮",
+         "│  ●   ●  │",
+         "│   ╭─╮   │",
+         "╰╮       ╭╯",
+         " ╰───────╯ "),
+        ("╱   ╲", "●   ●", " ╭─╮ "),
+        (" •   • ", "  ╭─╮  ")),
+    "neutral": (
+        (" ╭───────╮ ",
+         "╭╯ ─   ─ ╰╮",
+         "│  ●   ●  │",
+         "│   ───   │",
+         "╰╮       ╭╯",
+         " ╰───────╯ "),
+        ("─   ─", "●   ●", " ─── "),
+        (" ─   ─ ", "  ───  ")),
+    "good": (
+        (" ╭───────╮ ",
+         "╭╯       ╰╮",
+         "│  ●   ●  │",
+         "│  ╰───╯  │",
+         "╰╮       ╭╯",
+         " ╰───────╯ "),
+        ("     ", "●   ●", " ╰─╯ "),
+        (" ●   ● ", "  ╰─╯  ")),
+    "very-good": (
+        (" ╭───────╮ ",
+         "╭╯       ╰╮",
+         "│ ╭─╮ ╭─╮ │",
+         "│ ╲     ╱ │",
+         "╰╮ ╰───╯ ╭╯",
+         " ╰───────╯ "),
+        ("     ", "^   ^", "╰───╯"),
+        (" ^   ^ ", " ╰───╯ ")),
 }
 
 
 class Target(Button):
     """A big tap target. `value` is what choosing it means to the screen."""
+
+    large = False  # "bigger text": the label in large letters, where the target has room for them
+    _laid_out = False  # its size is known (until then a label is drawn for no size in particular)
 
     def __init__(self, label: str, value: object = None, *, selected: bool = False, **kwargs):
         self.text = label
@@ -35,6 +88,10 @@ class Target(Button):
         self.set_class(selected, "-selected")
 
     def _label(self, selected: bool) -> Content:
+        if self.large and (lines := self._large_lines(self._room()[0], self._language())):
+            # Large letters fill the target: its tick goes into the border, as a face's does.
+            self.border_title = glyphs(self.app).selected.strip() if selected else ""
+            return Content("\n".join(lines))
         # Content, not a str: survey texts are shown as written, never read as markup.
         return Content(f"{glyphs(self.app).selected}{self.text}" if selected else self.text)
 
@@ -43,6 +100,48 @@ class Target(Button):
         self.set_class(selected, "-selected")
         self.label = self._label(selected)
 
+    # -- bigger text and focus --------------------------------------------------
+
+    def enlarge(self) -> None:
+        """Draw the label in large letters (bigger text), once the target has room for them."""
+        self.large = True
+        self.styles.line_pad = 0  # the letters' own gaps keep them apart from the border
+
+    def large_rows(self, width: int, language: str) -> int | None:
+        """The rows the label takes in large letters `width` columns wide; None: they do not fit."""
+        lines = self._large_lines(width, language)
+        return None if lines is None else len(lines)
+
+    def _large_lines(self, width: int, language: str | None) -> list[str] | None:
+        return large_lines(self.text, width, half_blocks=glyphs(self.app).half_blocks, language=language)
+
+    def _language(self) -> str | None:
+        return getattr(getattr(self.screen, "look", None), "language", None)
+
+    def _room(self) -> tuple[int, int]:
+        """The columns and rows the label may take (none before the target is laid out)."""
+        if not self._laid_out:
+            return 0, 0
+        size = self.content_size
+        return size.width - 2 * self.styles.line_pad, size.height
+
+    def on_resize(self) -> None:
+        self._laid_out = True
+        self.label = self._label(self.has_class("-selected"))
+
+    def on_focus(self) -> None:
+        self.border_subtitle = FOCUS_MARK
+
+    def on_blur(self) -> None:
+        self.border_subtitle = ""
+
+    def render(self) -> Content:
+        # Wrapped here for the width the target has, not by Textual, which cuts a long word
+        # anywhere: a word breaks only where its language's hyphenation dictionary allows.
+        label, size = self.label, self.content_size  # the size it is drawn at, laid out or not
+        lines = wrap(label.plain, size.width - 2 * self.styles.line_pad, self._language(), size.height)
+        return label if lines == label.plain.split("\n") else Content("\n".join(lines))
+
     @property
     def spoken(self) -> str:
         """What speech says for this target."""
@@ -50,20 +149,39 @@ class Target(Button):
 
 
 class FaceTarget(Target):
+    """A face and its word (`text`): the largest drawing of the face that leaves room for the word."""
+
     def __init__(self, face: str, word: str, value: object, *, number: int, selected: bool = False, **kwargs):
-        eyes, mouth = FACE_DRAWINGS[face]
+        self.face = face
         self.number = number
-        super().__init__(f"{eyes}\n{mouth}\n{word}", value, selected=selected, classes=f"face face-{face}", **kwargs)
+        super().__init__(word, value, selected=selected, classes=f"face face-{face}", **kwargs)
         self.mark(selected)
         # A face's word may fill the whole width; Textual's CSS cannot set line-pad to 0.
         self.styles.line_pad = 0
 
     def _label(self, selected: bool) -> Content:
-        return Content(self.text)
+        width, height = self._room()
+        if not width:  # not laid out yet
+            return Content("\n".join([*FACE_DRAWINGS[self.face][-1], self.text]))
+        language = self._language()
+        # The faces side by side are drawn the same size: room is what the longest word leaves.
+        faces = [face for face in self.parent.children if isinstance(face, FaceTarget)] if self.parent else [self]
+        words = max(len(face._word(width, language)) for face in faces)
+        drawings = FACE_DRAWINGS[self.face]
+        drawing = next((drawing for drawing in drawings if len(drawing) + words <= height
+                        and len(drawing[0]) <= width), drawings[-1])
+        return Content("\n".join([*drawing, *self._word(width, language)]))
+
+    def _word(self, width: int, language: str | None) -> list[str]:
+        return self.large and self._large_lines(width, language) or wrap(self.text, width, language)
+
+    def large_rows(self, width: int, language: str) -> int | None:
+        rows = super().large_rows(width, language)
+        return None if rows is None else rows + len(FACE_DRAWINGS[self.face][-1])
 
     @property
     def spoken(self) -> str:
-        return f"{self.number}: {self.text.splitlines()[-1]}"  # the word, not the drawing
+        return f"{self.number}: {' '.join(self.text.split())}"  # the word, not the drawing
 
     def mark(self, selected: bool) -> None:
         # The digit that chooses this face from a keyboard sits in the border, where it does not

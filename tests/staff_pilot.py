@@ -4,13 +4,13 @@ the way into the staff panel, and a check that staff screens show everything who
 from __future__ import annotations
 
 import functools
-import textwrap
 from dataclasses import replace
 
 from textual import events
 from textual.pilot import Pilot
 
 from kiosk.config import KioskConfig, StaffConfig
+from kiosk.hyphenation import wrap
 from kiosk.pin import hash_pin
 from screens.app import KioskApp
 from screens.layout import STAFF, header_lines
@@ -101,7 +101,6 @@ def assert_staff_screen_whole(app: KioskApp) -> None:
             f"{where} is cut off"
         inside = target.content_region
         room = inside.width - 2 * target.styles.line_pad
-        lines = [line for text_line in str(target.label).splitlines()
-                 for line in textwrap.wrap(text_line, room, break_long_words=False) or [""]]
+        lines = wrap(str(target.label), room, app.screen.look.language)
         assert all(len(line) <= room for line in lines) and len(lines) <= inside.height, \
             f"{where}: its label needs {len(lines)} lines of at most {room} characters, has {inside.height}"

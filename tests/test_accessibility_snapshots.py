@@ -6,6 +6,7 @@ import pytest
 
 from kiosk.speech import Speaker
 from tests.pilot import build, settle, tap_on
+from tests.test_first_focus import Heard
 
 SIZES = [(80, 24), (50, 15)]
 
@@ -24,6 +25,13 @@ async def bigger_text_thanks(pilot):
     await tap_on(pilot, id="no")
 
 
+async def bigger_text_no_room(pilot):
+    """Asked for at the welcome, where not all of it fits (80x24) or none (50x15)."""
+    pilot.app.speaker = Heard()  # speech offered, and never heard
+    pilot.app.toggle_bigger_text()
+    await settle(pilot)
+
+
 async def speech_mode_on_a_choice(pilot):
     """In speech mode the arrow keys move the focus (and speech says where it is)."""
     pilot.app.speaker = Speaker(None)  # no sound in a picture test
@@ -34,7 +42,7 @@ async def speech_mode_on_a_choice(pilot):
 
 
 SCREENS = {"bigger_text_faces": bigger_text_faces, "bigger_text_thanks": bigger_text_thanks,
-           "speech_mode": speech_mode_on_a_choice}
+           "bigger_text_no_room": bigger_text_no_room, "speech_mode": speech_mode_on_a_choice}
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")

@@ -8,8 +8,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import shlex
 import stat
+import subprocess
+import sys
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -145,6 +150,28 @@ def test_a_multiple_choice_answer_is_one_csv_cell():
     assert (row["visit"], row["liked"], row["partial"], row["survey_version"]) == ("4", "staff;speed", "True", "2")
 
 
+def test_a_helped_clients_own_view_is_a_column_beside_the_mode(config, provider_keys, capsys):
+    survey, recorder = load_survey(), Recorder(config)
+    try:
+        for mode, own_view in (("experience-expert", "partly"), ("self", None)):
+            visit = Visit(survey, VisitRules.from_config(config), mode=mode)
+            visit.start()
+            visit.answer(4)
+            while not visit.finished:
+                visit.skip()
+            if own_view:
+                visit.tell_own_view(own_view)
+            recorder.record(visit.end())
+    finally:
+        recorder.close()
+    status, out, _ = run(capsys, "open", "--key", provider_keys[0], "--data-dir", config.data_dir, "--format", "csv")
+    assert status == 0
+    header, *_ = out.splitlines()
+    assert "mode,own_view," in header
+    assert [(row["mode"], row["own_view"]) for row in csv.DictReader(io.StringIO(out))] == [
+        ("experience-expert", "partly"), ("self", "")]
+
+
 def test_open_with_the_wrong_key_says_so_once(config, tmp_path, capsys):
     record_visits(config)
     run(capsys, "keys", "generate", "--out", tmp_path / "other")
@@ -237,10 +264,41 @@ def test_the_demo_makes_its_keys_once_and_says_how_to_read_what_it_collected(tmp
 
     record_visits(config, VISITS[:1])
     hint = leave_hint(config, after=True)
-    assert f"kiosk open --key {keys / PRIVATE_KEY_FILE} --data-dir {tmp_path / 'demo'}" in hint
-    status, out, _ = run(capsys, *hint.splitlines()[1].split()[1:])  # the command the hint gives
+    assert f" open --key {keys / PRIVATE_KEY_FILE} --data-dir {tmp_path / 'demo'}" in hint
+    words = shlex.split(hint.splitlines()[1])
+    status, out, _ = run(capsys, *words[words.index("open"):])  # what the hint's command runs
     assert status == 0
     assert json.loads(out)["answers"]["more"] == "Kiitos hyvästä palvelusta"
+
+
+@pytest.mark.skipif(not (Path(sys.executable).parent / "kiosk").exists(), reason="no kiosk command beside Python")
+def test_the_demos_parting_commands_run_as_printed_where_kiosk_is_not_on_the_path(tmp_path, monkeypatch):
+    """`./dev demo` runs .venv/bin/kiosk from the checkout; the reader's shell knows no `kiosk`."""
+    venv_kiosk = Path(sys.executable).parent / "kiosk"
+    monkeypatch.chdir(venv_kiosk.parent.parent.parent)  # where ./dev runs it from, as .venv/bin/kiosk
+    monkeypatch.setattr(sys, "argv", [os.path.relpath(venv_kiosk), "demo"])
+    shell_path = "/usr/bin:/bin"  # without the venv
+    monkeypatch.setenv("PATH", shell_path)
+    config = demo_config(tmp_path / "demo data")  # a space, too
+    record_visits(config, VISITS[:1])
+    commands = leave_hint(config, after=True).splitlines()[1:]
+    assert not commands[0].strip().startswith("kiosk ")
+    elsewhere = tmp_path / "home"
+    elsewhere.mkdir()
+    results = [subprocess.run(shlex.split(command), capture_output=True, text=True, cwd=elsewhere, timeout=60,
+                              env=os.environ | {"PATH": shell_path}) for command in commands]
+    assert [result.returncode for result in results] == [0, 0], [result.stderr for result in results]
+    assert json.loads(results[0].stdout)["answers"]["more"] == "Kiitos hyvästä palvelusta"
+    assert "Waiting to be sent:   2" in results[1].stdout  # the response and its reply request
+
+
+def test_open_on_an_empty_queue_says_so_on_stderr_and_keeps_stdout_the_data(config, provider_keys, capsys):
+    kiosk.outbox.Outbox(config.outbox_dir).close()  # a kiosk that ran, and collected nothing
+    status, out, err = run(capsys, "open", "--key", provider_keys[0], "--data-dir", config.data_dir)
+    assert (status, out) == (0, "")
+    assert err == f"0 responses in {config.data_dir}\n"
+    status, out, err = run(capsys, "open", "--key", provider_keys[0], "--data-dir", config.data_dir, "--replies")
+    assert (status, out, err) == (0, "", f"0 reply requests in {config.data_dir}\n")
 
 
 def test_demo_refuses_a_data_folder_it_cannot_use(tmp_path, capsys):

@@ -147,3 +147,40 @@ def test_kiosk_run_refuses_a_language_the_survey_is_not_written_in(write_config,
     assert f"{path}: kiosk.languages: " in err
     assert "'sv'" in err
 
+
+
+def a_file(path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("")
+
+
+FOLDERS_AND_FILES_MIXED_UP = {
+    "log_dir is a file": (lambda tmp_path: a_file(tmp_path / "kiosk.log"), 'log_dir = "kiosk.log"', "",
+                          "kiosk.log_dir", "kiosk.log is a file, not a folder"),
+    "data_dir is a file": (lambda tmp_path: a_file(tmp_path / "data"), "", "",
+                           "kiosk.data_dir", "data is a file, not a folder"),
+    "token_file is a folder": (lambda tmp_path: (tmp_path / "secrets").mkdir(), "",
+                               '[sync]\nserver = "https://palaute.example.fi"\ntoken_file = "secrets"',
+                               "sync.token_file", "secrets is a folder: give the file in it"),
+}
+
+
+@pytest.mark.parametrize("prepare, kiosk, extra, key, problem", FOLDERS_AND_FILES_MIXED_UP.values(),
+                         ids=FOLDERS_AND_FILES_MIXED_UP.keys())
+def test_a_file_for_a_folder_or_a_folder_for_a_file_is_one_line_naming_the_key(
+        write_config, tmp_path, capsys, prepare, kiosk, extra, key, problem):
+    prepare(tmp_path)
+    path = write_config(extra, kiosk=kiosk)
+    assert main(["run", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"kiosk: {path}: {key}: {tmp_path}/")
+    assert problem in err and err.count("\n") == 1
+
+
+def test_a_log_folder_that_cannot_be_made_stops_the_kiosk_with_one_line(write_config, tmp_path, capsys):
+    a_file(tmp_path / "var")
+    path = write_config(kiosk='log_dir = "var/log"')  # inside a file: it cannot be made
+    assert main(["run", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"kiosk: {path}: kiosk.log_dir: cannot keep the log in {tmp_path / 'var' / 'log'}: ")
+    assert err.count("\n") == 1

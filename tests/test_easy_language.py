@@ -53,8 +53,8 @@ def test_a_problem_names_the_key_the_language_and_the_rule():
 
 
 @pytest.mark.parametrize("text, language, too_long", [
-    ("Voit kertoa palautteen hoitajalle tai kirjoittaa sen tähän.", "fi-x-selko", False),
-    ("Voit kertoa palautteen hoitajalle tai kirjoittaa sen tähän näytölle.", "fi-x-selko", True),
+    ("Voit kertoa palautteen työntekijälle tai kirjoittaa sen tähän.", "fi-x-selko", False),
+    ("Voit kertoa palautteen työntekijälle tai kirjoittaa sen tähän näytölle.", "fi-x-selko", True),
     ("Du kan säga vad du tycker till personalen i dag.", "sv-x-lattlast", False),
     ("Du kan säga vad du tycker till personalen här i dag.", "sv-x-lattlast", True),
 ])

@@ -42,9 +42,10 @@ def form(survey) -> dict:
     return questionnaire(survey)
 
 
-def visit(survey, steps: list, *, language: str = "fi", mode: str = "self") -> list[dict]:
+def visit(survey, steps: list, *, language: str = "fi", mode: str = "self", own_view: str | None = None) -> list[dict]:
     """The records the kiosk makes of one visit: each step answers the question on screen,
-    None skips it, a Contact asks for a reply; steps that end before the survey does walk away."""
+    None skips it, a Contact asks for a reply; steps that end before the survey does walk away.
+    `own_view`: what a helped client says last, about whose view the answers are."""
     made = Visit(survey, VisitRules("lobby-1", "kalevi", reply_days=5), language=language, mode=mode,
                  clock=lambda: 1000.0)
     made.start()
@@ -55,6 +56,8 @@ def visit(survey, steps: list, *, language: str = "fi", mode: str = "self") -> l
             made.request_reply(step)
         else:
             made.answer(step)
+    if own_view is not None:
+        made.tell_own_view(own_view)
     records = [record.to_wire() for record in made.end(VISIT_HOUR)]
     return json.loads(json.dumps(records))  # as the receiver opens them
 
@@ -64,7 +67,8 @@ def records(survey) -> dict[str, list[dict]]:
     return {
         "full": visit(survey, [5, "listened", "  Hoitaja oli ystävällinen.  ", PHONE], language="sv"),
         "partial": visit(survey, [2, "waiting"]),
-        "assisted": visit(survey, [3, None, None, None], language="fi-x-selko", mode="assisted"),
+        "assisted": visit(survey, [3, None, None, None], language="fi-x-selko", mode="experience-expert",
+                          own_view="partly"),
     }
 
 
@@ -202,13 +206,16 @@ def test_a_visit_the_client_walked_away_from_is_stopped_not_completed(bundle, re
 def test_assisted_feedback_and_the_kiosk_are_marked_with_extensions(bundle, records):
     response = response_of(bundle, records, "assisted")
     extensions = {extension["url"]: extension for extension in response["extension"]}
-    assert extensions["urn:feedback-kiosk:extension:mode"]["valueCode"] == "assisted"
+    assert extensions["urn:feedback-kiosk:extension:mode"]["valueCode"] == "experience-expert"
+    assert extensions["urn:feedback-kiosk:extension:own-view"]["valueCode"] == "partly"
     assert extensions["urn:feedback-kiosk:extension:misuse"]["valueBoolean"] is False
     assert extensions["urn:feedback-kiosk:extension:synthetic"]["valueBoolean"] is False
     assert extensions["urn:feedback-kiosk:extension:kiosk"]["valueString"] == "lobby-1"
     assert extensions["urn:feedback-kiosk:extension:unit"]["valueString"] == "kalevi"
     assert (response["status"], response["language"]) == ("completed", "fi-x-selko")
     assert [item["linkId"] for item in response["item"]] == ["visit"]
+    alone = response_of(bundle, records, "full")  # a client alone was never asked
+    assert not any(extension["url"].endswith(":own-view") for extension in alone["extension"])
 
 
 def test_loading_the_export_twice_creates_each_response_once(bundle, records):

@@ -6,28 +6,20 @@ from dataclasses import replace
 
 import pytest
 
-from screens.endings import ThanksScreen
+from kiosk.guard import parse_phone
+from screens.endings import IdleWarningScreen, ThanksScreen
 from screens.keyboard import KeyboardScreen
 from screens.question import ChoiceScreen, FreeTextScreen, PrivacyNoticeScreen
 from screens.reply import ContactMethodScreen, PromiseScreen, ReplyScreen
 from screens.welcome import LanguageScreen, WelcomeScreen
-from tests.pilot import SIZES, assert_targets_big_enough, build, settle, shown, tap, tap_on, target
+from tests.pilot import SIZES, assert_targets_big_enough, build, screen_text, settle, shown, tap_on, target
+from tests.typing_pilot import Taps, assert_keys_fit
 
 
 async def type_on_keyboard(pilot, text: str) -> None:
-    """Type on the on-screen keyboard: open the group holding each key, then tap the key."""
-    app = pilot.app
-    for char in text:
-        while True:
-            keys = [t for t in app.screen.query("Target") if t.display and t.value == char]
-            if keys:
-                await tap(pilot, keys[0])
-                break
-            groups = [t for t in app.screen.query("Target.key-group")
-                      if t.display and char in t.value.keys()]
-            assert groups, f"no key or group for {char!r} on the keyboard"
-            await tap(pilot, groups[0])
-    assert_targets_big_enough(app)
+    """Type on the on-screen keyboard or keypad: each key, after the group or layer that holds it."""
+    await Taps(pilot).type(text)
+    assert_keys_fit(pilot.app)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
@@ -80,18 +72,22 @@ async def test_a_whole_visit_by_keyboard_alone(config, opened):
         await settle(pilot)
         await pilot.press("5")  # the fifth face: very good
         await settle(pilot)
-        assert "Mikä oli sinulle tärkeintä?" in shown(app)
-        await pilot.press("right", "enter")  # the second topic
+        assert "Mikä meni hyvin?" in shown(app)
+        await pilot.press("right", "right", "enter")  # nothing focused: the first arrow to the first topic, then the second
         await settle(pilot)
         assert isinstance(app.screen, FreeTextScreen)
         for _ in range(10):  # Tab past Write, Back and the help targets to Skip
-            if app.focused.id == "skip":
+            if app.focused is not None and app.focused.id == "skip":
                 break
             await pilot.press("tab")
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, ReplyScreen)
-        await pilot.press("right", "enter")  # No, thank you
+        for _ in range(3):  # No, thank you: the second answer
+            if app.focused is not None and app.focused.id == "no":
+                break
+            await pilot.press("right")
+        await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, ThanksScreen)
     [response] = opened(config)
@@ -206,7 +202,7 @@ async def test_a_reply_request_is_sealed_apart_and_its_reference_shown(config, o
         await tap_on(pilot, id="done")
         assert isinstance(app.screen, PromiseScreen)
         text = shown(app)
-        assert "Terveysaseman asiakaspalvelu" in text and "5 arkipäivän" in text and "+358401234567" in text
+        assert "Terveysaseman asiakaspalvelu" in text and "5 arkipäivän" in text and "040 123 4567" in text
         await tap_on(pilot, id="confirm")
         assert isinstance(app.screen, ThanksScreen)
         thanks = shown(app)
@@ -238,6 +234,78 @@ async def test_thanks_returns_to_a_fresh_welcome_by_itself(config):
         assert len(app.screen_stack) == 2
 
 
+async def reply_requested(pilot) -> None:
+    """A visit that asks for a reply by phone, through to the thanks."""
+    await tap_on(pilot, id="start")
+    await tap_on(pilot, value=1)
+    await tap_on(pilot, id="skip")
+    await tap_on(pilot, id="skip")
+    await tap_on(pilot, id="yes")
+    await tap_on(pilot, value="phone")
+    pilot.app.screen.dismiss(parse_phone("040 123 4567"))  # typed on the keypad (its own tests type it)
+    await settle(pilot)
+    await tap_on(pilot, id="confirm")
+    assert isinstance(pilot.app.screen, ThanksScreen)
+
+
+BLOCKS = set("█▀▄")
+
+
+def large_letter_rows(app) -> list[str]:
+    """The rows of the screen drawn in block signs (large letters)."""
+    return [row.strip() for row in screen_text(app).splitlines() if row.strip() and set(row.strip()) <= BLOCKS | {" "}]
+
+
+@pytest.mark.parametrize("theme", ["dark", "console"])
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
+async def test_the_reference_shows_in_large_letters_with_a_line_to_write_it_down(config, size, theme):
+    app = build(replace(config, theme=theme))
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await reply_requested(pilot)
+        reference = app.screen.reference
+        text = shown(app)
+        assert f"Viitetunnuksesi: {reference[:3]} {reference[3:]}" in text
+        assert "Kirjoita tunnus muistiin tai ota siitä kuva." in text
+        rows = large_letter_rows(app)
+        assert len(rows) >= 3 and min(len(row) for row in rows[:1]) >= 6 * 3  # six signs, three columns each
+        if theme == "console":  # the Linux console's fonts have no half blocks
+            assert not set("".join(rows)) & set("▀▄")
+        assert_targets_big_enough(app)
+
+
+async def test_with_a_reference_the_thanks_stay_until_the_idle_warning_runs_out_a_minute_at_least(config, clock):
+    config = replace(config, idle_seconds=30, thanks_seconds=1)
+    app = build(config, clock)
+    async with app.run_test(size=(50, 15)) as pilot:
+        await settle(pilot)
+        await reply_requested(pilot)
+        await pilot.pause(config.thanks_seconds + 0.5)  # the thanks without a reference would be gone
+        clock.advance(ThanksScreen.CODE_SECONDS - config.warning_seconds - 1)
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, ThanksScreen) and large_letter_rows(app)
+        clock.advance(2)
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, IdleWarningScreen)  # the usual warning, over the thanks
+        await tap_on(pilot, id="continue")
+        assert isinstance(app.screen, ThanksScreen) and large_letter_rows(app)
+        clock.advance(ThanksScreen.CODE_SECONDS + 1)
+        await pilot.pause(0.2)
+        await settle(pilot)
+        assert isinstance(app.screen, WelcomeScreen)
+        assert len(app.screen_stack) == 2
+
+
+async def test_done_on_the_thanks_with_a_reference_gives_the_next_person_a_fresh_welcome(config):
+    app = build(config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await reply_requested(pilot)
+        await tap_on(pilot, id="close")
+        assert isinstance(app.screen, WelcomeScreen)
+        assert not large_letter_rows(app)
+
+
 async def test_the_on_screen_keyboard_works_by_arrow_keys_and_enter(config, opened):
     app = build(config)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -245,26 +313,28 @@ async def test_the_on_screen_keyboard_works_by_arrow_keys_and_enter(config, open
         await tap_on(pilot, id="start")
         await tap_on(pilot, value=5)
         await tap_on(pilot, id="skip")
+        for _ in range(10):
+            if app.focused is not None and app.focused.id == "write":
+                break
+            await pilot.press("tab")
         await pilot.press("enter")  # Write
         await settle(pilot)
         assert isinstance(app.screen, KeyboardScreen)
-        await pilot.press("enter")  # the first group: a b c d ...
+        await pilot.press("right", "enter")  # the first arrow focuses the first key: q
+        await pilot.press("right", "enter")  # w
+        await pilot.press("down", "enter")  # below w: s
         await settle(pilot)
-        await pilot.press("right", "enter")  # its second letter
-        await settle(pilot)
-        assert "b▏" in shown(app)
+        assert "qws▏" in shown(app)
         await pilot.press("backspace")
         await settle(pilot)
-        assert "b▏" not in shown(app)
-        await pilot.press("enter", "enter")  # the first group again, its first letter
-        await settle(pilot)
+        assert "qw▏" in shown(app)
         app.screen.query_one("#done").focus()
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, ReplyScreen)
         await tap_on(pilot, id="no")
     [response] = opened(config)
-    assert response["answers"]["more"] == "a"
+    assert response["answers"]["more"] == "qw"
 
 
 async def test_dragging_across_the_screen_selects_no_text(config):

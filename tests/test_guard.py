@@ -11,6 +11,7 @@ from kiosk.guard import (
     Finding,
     clean_text,
     find_personal_data,
+    grouped_phone,
     parse_email,
     parse_phone,
     redact,
@@ -175,6 +176,19 @@ def test_hetu_hidden_with_a_zero_width_space_is_found_after_cleaning() -> None:
     assert redact(clean_text("131\u200b052-308T")) == "[HETU]"
 
 
+@pytest.mark.parametrize("hetu", ["131052 308T", "131052308T", "131052308t", "010101 123N", "131052 1003",
+                                  "1310521003", "131\u200b052 308T"])
+def test_hetu_with_a_space_or_nothing_for_its_century_sign_is_found(hetu: str) -> None:
+    assert redact(clean_text(f"tunnukseni {hetu}, kiitos")) == "tunnukseni [HETU], kiitos"
+
+
+@pytest.mark.parametrize("text", ["tilaus 1310521004", "viite 2412801000", "131052 308", "lasku 1310523080"])
+def test_ten_digits_with_a_wrong_check_digit_and_no_century_sign_are_other_numbers(text: str) -> None:
+    """Order numbers and references are often ten digits: without a century sign only the right
+    check digit (or a letter) makes them a henkilötunnus."""
+    assert find_personal_data(text) == []
+
+
 # -- phone numbers -------------------------------------------------------------------------
 
 
@@ -304,6 +318,40 @@ def test_text_without_personal_data_is_unchanged() -> None:
 )
 def test_phone_numbers_are_accepted_as_e164(raw: str, e164: str) -> None:
     assert parse_phone(raw) == Contact("phone", e164)
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("0401234567", "040 123 4567"),
+        ("040 12 34 567", "040 123 4567"),
+        ("0501234567", "050 123 4567"),
+        ("091234567", "09 123 4567"),
+        ("0131234567", "013 123 4567"),
+        ("0201234567", "020 123 4567"),
+        ("080012345", "0800 123 45"),
+        ("00401234567", "00 40 123 4567"),  # one 0 too many: Romania
+        ("+358401234567", "+358 40 123 4567"),
+        ("+358 (0)40 123 4567", "+358 40 123 4567"),
+        ("00358401234567", "00 358 40 123 4567"),
+        ("+46701234567", "+46 701 234 567"),
+        ("+12125550123", "+1 212 555 0123"),
+    ],
+)
+def test_a_phone_number_is_shown_as_typed_with_its_digits_grouped(raw: str, shown: str) -> None:
+    assert grouped_phone(raw) == shown
+    assert parse_phone(raw).shown == shown
+
+
+def test_a_number_outside_finland_is_foreign_and_an_e_mail_address_never():
+    assert parse_phone("00401234567").foreign and parse_phone("+46 70 123 45 67").foreign
+    assert not parse_phone("040 123 4567").foreign and not parse_phone("00358 40 123 4567").foreign
+    assert not parse_email("matti@example.com").foreign
+
+
+def test_what_a_contact_shows_is_not_what_makes_it_the_same_contact():
+    assert parse_phone("040 123 4567") == parse_phone("+358401234567") == Contact("phone", "+358401234567")
+    assert Contact("email", "a@example.fi").shown == "a@example.fi"
 
 
 @pytest.mark.parametrize(

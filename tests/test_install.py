@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.power_rule import RULE
 from tests.test_units import REPOSITORY, UNITS
 
 INSTALL = REPOSITORY / "deploy" / "install.sh"
@@ -128,14 +129,33 @@ def test_units_user_rules_and_the_config_template_are_in_place(installed):
     for name, source in UNITS.items():
         assert (installed / "usr/local/lib/systemd/system" / name).read_text() == source.read_text()
     assert (installed / "usr/local/lib/sysusers.d/feedback-kiosk.conf").read_text().count("u kiosk ") == 1
-    power_rule = installed / "etc/polkit-1/rules.d/50-feedback-kiosk.rules"
-    assert "org.freedesktop.login1.power-off" in power_rule.read_text()
+    # The template does not say allow_power = true: no rule lets the kiosk power the device off.
+    assert not (installed / "etc/polkit-1/rules.d/50-feedback-kiosk.rules").exists()
     assert os.access(installed / PREFIX / "libexec/kiosk-terminal", os.X_OK)
     config = installed / "etc/feedback-kiosk"
     assert (config / "kiosk.toml").read_text() == (REPOSITORY / "docs/kiosk.example.toml").read_text()
     assert (config / "kiosk.toml").stat().st_mode & 0o777 == 0o640  # may hold a token: not for everyone
     assert {path.name for path in config.iterdir()} == {"kiosk.toml", "foot.ini", "xterm.resources"}
     assert (installed / "var/lib/feedback-kiosk").stat().st_mode & 0o777 == 0o700
+
+
+def test_the_power_rule_follows_the_config(tmp_path, wheels):
+    root = tmp_path / "root"
+    config = root / "etc/feedback-kiosk/kiosk.toml"
+    config.parent.mkdir(parents=True)
+    allowing = 'data_dir = "data"\npublic_key = "provider-key.pub.pem"\n\n[staff]\nallow_power = true\n'
+    config.write_text('[kiosk]\nid = "lobby-1"\nunit = "kalevi"\n' + allowing)
+    install(root, wheels)  # keeps the admin's config
+    rule = root / "etc/polkit-1/rules.d/50-feedback-kiosk.rules"
+    assert rule.read_text() == RULE and rule.stat().st_mode & 0o777 == 0o644  # polkitd reads it
+
+    config.write_text(config.read_text().replace("allow_power = true", "allow_power = false"))
+    install(root, wheels)
+    assert not rule.exists()
+    # What the units run before each start, as root, does the same.
+    result = subprocess.run([root / PREFIX / "bin" / "kiosk", "power-rule", "--config", config,
+                             "--rules-dir", rule.parent], capture_output=True, text=True)
+    assert (result.returncode, rule.exists()) == (0, False), result.stderr
 
 
 def test_an_upgrade_keeps_the_previous_version_and_removes_older_ones(installed):
@@ -193,6 +213,23 @@ def test_purging_refuses_while_feedback_waits_unless_told_to_discard_it(copy_of_
 
     run(UNINSTALL, "--root", copy_of_installed, "--purge", "--discard-unsent")
     assert [path for path in copy_of_installed.rglob("*") if path.is_file() or path.is_symlink()] == []
+
+
+@pytest.mark.parametrize("kept, shown", [
+    ("quarantine/0b5c6a8e-52f4-4f4e-9d55-3e0a8f1d2c11.json", "feedback the receiver rejected is kept in"),
+    ("outbox/corrupt/seg-00000003.json", "queue files the kiosk could not read are kept in"),
+], ids=["quarantined", "corrupt"])
+def test_purging_refuses_while_rejected_or_unreadable_feedback_is_kept(copy_of_installed, kept, shown):
+    """Sealed feedback the provider has not got: kept aside by the kiosk, never deleted unasked."""
+    path = copy_of_installed / "var/lib/feedback-kiosk" / kept
+    path.parent.mkdir(parents=True)
+    path.write_text("{}")
+    result = run(UNINSTALL, "--root", copy_of_installed, "--purge", check=False)
+    assert result.returncode == 1 and shown in result.stderr
+    assert path.exists() and (copy_of_installed / PREFIX).exists()  # nothing removed
+
+    run(UNINSTALL, "--root", copy_of_installed, "--purge", "--discard-unsent")
+    assert not path.exists()
 
 
 def test_purging_an_empty_queue_removes_everything(copy_of_installed):

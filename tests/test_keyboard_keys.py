@@ -1,4 +1,5 @@
-"""The on-screen keyboard's keys (screens/keyboard.py `key_tree`): all reachable, in few taps."""
+"""The keyboard's keys without Textual: how the one-tap keys share the screen (screens/keys.py),
+and the groups of bigger keys (screens/keyboard.py `key_tree`): all reachable, in few taps."""
 
 from __future__ import annotations
 
@@ -7,11 +8,63 @@ import pytest
 from kiosk.languages import CODES
 from kiosk.strings import load_strings
 from kiosk.survey import load_survey
-from screens.keyboard import KEYS, KeyGroup, key_tree
-from screens.layout import TARGET_COLUMNS, TARGET_ROWS, capacity, header_lines
+from screens.keyboard import ALPHABET, GROUP_MAX, KEYS, KeyGroup, key_tree, taps
+from screens.keys import (DELETE, DONE, KEY, KEYPAD, KEYPAD_SIDE, LETTERS, MAX_KEY_ROWS, SPACE, Cell, allot,
+                          characters, keyboard_drawing, keyboard_rows, keypad_drawing, with_help)
+from screens.layout import TARGET_COLUMNS, TARGET_ROWS, TargetSize, capacity, header_lines
 
-NAV_TARGETS = 3  # Delete and Space (text) or Back and Delete (phone, e-mail), and Done
+# -- sharing out the cells ---------------------------------------------------------------------
+
+
+def test_cells_get_their_minimum_and_the_rest_by_weight():
+    assert allot(50, [Cell(5)] * 10) == [5] * 10
+    assert allot(83, [Cell(5)] * 10) == [9, 9, 9, 8, 8, 8, 8, 8, 8, 8]
+    assert allot(60, [Cell(10), Cell(5, 3), Cell(5)]) == [12, 36, 12]
+    assert allot(40, [Cell(30), Cell(5), Cell(5)]) == [30, 5, 5]  # a long label keeps its room
+    assert allot(9, [Cell(5), Cell(5)]) is None
+
+
+def test_a_cap_leaves_the_rest_unshared():
+    assert allot(40, [Cell(3)] * 4, cap=MAX_KEY_ROWS) == [MAX_KEY_ROWS] * 4
+
+
+def test_every_letter_of_finnish_and_swedish_has_a_key():
+    assert set(ALPHABET) == set("".join(LETTERS)) <= characters("text") & characters("email")
+    assert {"@", ".", "-", "_", "+"} <= characters("email")
+    assert set("0123456789") <= characters("text") & characters("email")
+    assert characters("phone") == set("0123456789+")
+
+
+def smallest_keys(slots, labels=None) -> dict[str, TargetSize]:
+    labels = labels or {}
+    return {slot: TargetSize(max(KEY.columns, len(labels.get(slot, slot)) + 2), KEY.rows) for slot in slots}
+
+
+def test_at_50x15_ten_keys_fill_a_row_and_the_bottom_row_holds_the_rest():
+    rows = [with_help(row, ["menu"]) for row in keyboard_rows("text", "letters")]
+    labels = {"back": "Takaisin", "menu": "Kieli ja ohjeet", "layer": "123", SPACE: "Väli", DONE: "Valmis",
+              DELETE: "←"}
+    drawn = keyboard_drawing(50, 13, rows, smallest_keys({slot for row in rows for slot in row}, labels))
+    assert [len(row.keys) for row in drawn] == [10, 10, 10, 5]
+    assert all(width == 5 for row in drawn[:3] for _, width in row.keys)
+    assert [sum(width for _, width in row.keys) for row in drawn] == [50] * 4
+    assert sum(row.height for row in drawn) == 13
+    assert keyboard_drawing(49, 13, rows, smallest_keys({slot for row in rows for slot in row}, labels)) is None
+
+
+def test_the_keypad_keeps_its_columns_and_its_side_is_as_tall_as_it():
+    slots = [slot for row in KEYPAD for slot in row] + list(KEYPAD_SIDE)
+    digits, side = keypad_drawing(50, 12, KEYPAD_SIDE, smallest_keys(slots, {"back": "Takaisin", DONE: "Valmis"}))
+    assert [[slot for slot, _ in row.keys] for row in digits] == [list(row) for row in KEYPAD]
+    assert len({tuple(width for _, width in row.keys) for row in digits}) == 1  # aligned columns
+    assert sum(row.height for row in side) == sum(row.height for row in digits) == 12
+    assert sum(width for _, width in digits[0].keys) + side[0].keys[0][1] == 50
+
+
+# -- the bigger keys, in groups --------------------------------------------------------------
+
 SYMBOLS = load_strings()("keyboard.symbols", "sv")  # the longest words
+NAV = {"text": 5, "email": 4, "phone": 4}  # Back, Delete (and Space), Done, and the menu
 
 
 @pytest.fixture(scope="module")
@@ -27,26 +80,10 @@ def prompt_height():
 
 
 def tree_for(purpose: str, width: int, height: int, prompt_height) -> tuple[list, int, int]:
-    """The keys as the keyboard arranges them at this terminal size (as KeyboardScreen._tree does)."""
-    top = capacity(width, height, prompt_height(width), NAV_TARGETS)
-    inside = capacity(width, height, 0, 1)
+    """The keys as the keyboard arranges them in groups at this size (as KeyboardScreen._tree does)."""
+    top = capacity(width, height, prompt_height(width), NAV[purpose])
+    inside = min(capacity(width, height, 1, 1), GROUP_MAX)
     return key_tree(KEYS[purpose], top, inside, SYMBOLS), top, inside
-
-
-def taps(tree: list) -> dict[str, int]:
-    """Each key and the taps that type it (opening groups, then the key itself)."""
-    found: dict[str, int] = {}
-
-    def walk(members, depth: int) -> None:
-        for member in members:
-            if isinstance(member, KeyGroup):
-                walk(member.members, depth + 1)
-            else:
-                assert member not in found, f"{member!r} shows twice"
-                found[member] = depth
-
-    walk(tree, 1)
-    return found
 
 
 def groups_in(members) -> list[KeyGroup]:
@@ -71,31 +108,16 @@ def test_every_key_is_reachable_and_every_level_fits_without_paging(prompt_heigh
 
 
 @pytest.mark.parametrize("purpose", ["text", "email"])
-@pytest.mark.parametrize("width, height", [(50, 15), (80, 24)], ids=lambda value: str(value))
-def test_a_letter_takes_at_most_two_taps(prompt_height, purpose, width, height):
-    tree, _, _ = tree_for(purpose, width, height, prompt_height)
-    letters = KEYS[purpose][0]
-    assert max(taps(tree)[letter] for letter in letters) <= 2
+def test_with_bigger_text_at_80x24_a_letter_takes_at_most_two_taps(prompt_height, purpose):
+    tree, _, _ = tree_for(purpose, 80, 24, prompt_height)
+    assert max(taps(tree)[letter] for letter in ALPHABET) <= 2
 
 
 def test_letters_take_one_tap_when_they_fit_beside_the_symbols(prompt_height):
-    tree, top, _ = tree_for("text", 100, 30, prompt_height)
-    letters = KEYS["text"][0]
-    assert len(letters) < top < sum(map(len, KEYS["text"]))
-    assert all(taps(tree)[letter] == 1 for letter in letters)
+    tree, top, _ = tree_for("text", 120, 40, prompt_height)
+    assert len(ALPHABET) < top < sum(map(len, KEYS["text"]))
+    assert all(taps(tree)[letter] == 1 for letter in ALPHABET)
     assert [member.label for member in tree if isinstance(member, KeyGroup)] == [SYMBOLS]
-
-
-@pytest.mark.parametrize("width, height", [(120, 40), (80, 24)], ids=lambda value: str(value))
-def test_the_phone_keypad_is_flat_on_a_large_screen(prompt_height, width, height):
-    tree, _, _ = tree_for("phone", width, height, prompt_height)
-    assert tree == list(KEYS["phone"][0])
-
-
-def test_on_a_large_screen_every_key_shows_at_once(prompt_height):
-    for purpose in KEYS:
-        tree, _, _ = tree_for(purpose, 120, 40, prompt_height)
-        assert set(taps(tree).values()) == {1}, purpose
 
 
 def test_a_tiny_screen_still_gets_a_keyboard(prompt_height):

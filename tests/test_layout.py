@@ -9,7 +9,7 @@ import pytest
 from kiosk.languages import CODES
 from kiosk.strings import load_strings
 from kiosk.survey import load_survey
-from screens.layout import TARGET_COLUMNS, TARGET_ROWS, Plan, header_lines, plan
+from screens.layout import TARGET_COLUMNS, TARGET_ROWS, Plan, TargetSize, header_lines, plan
 
 # The kiosk's 800x480 panel (50x15), common terminals, and a few sizes in between.
 SIZES = [(50, 15), (80, 24), (120, 40), (51, 16), (64, 20), (100, 30), (200, 60)]
@@ -87,3 +87,15 @@ def test_the_kiosk_screens_need_no_paging_on_its_panel(words, code):
     for name, (prompt, items, nav) in screens.items():
         layout = plan(50, 15, header_lines(prompt, 50), items, nav)
         assert not layout.paged, name
+
+
+def test_a_header_that_may_not_move_stays_above_the_targets():
+    """Large letters: a slot of the grid would wrap them into pieces."""
+    assert plan(50, 15, 4, 5, 2).header_in_grid  # the faces' question moves into the first slot
+    layout = plan(50, 15, 4, 5, 2, header_movable=False)
+    assert not layout.header_in_grid and layout.rows * layout.row_height + 4 <= 15
+
+
+def test_targets_taller_than_the_room_below_the_header_do_not_fit():
+    layout = plan(80, 24, 18, 2, 0, TargetSize(20, 8), header_movable=False)
+    assert not layout.fits and not layout.whole

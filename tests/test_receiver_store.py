@@ -21,10 +21,12 @@ KIOSK = "lobby-1"
 
 
 def response_row(envelope_id: str, *, kiosk: str = KIOSK, synthetic: bool = False, reply: str | None = None,
-                 received_at: str = "2026-11-23T14:05:09Z") -> Received:
+                 received_at: str = "2026-11-23T14:05:09Z", mode: str = "self",
+                 own_view: str | None = None) -> Received:
     response = Response(id=envelope_id, survey_id="visit-feedback", survey_version=1, language="fi",
-                        answers={"visit": 4, "topics": ("staff", "time"), "more": "Kiitos"}, mode="self",
-                        origin=Origin(kiosk, "kalevi", "2026-11-23T14:00Z"), synthetic=synthetic, reply=reply)
+                        answers={"visit": 4, "topics": ("staff", "time"), "more": "Kiitos"}, mode=mode,
+                        origin=Origin(kiosk, "kalevi", "2026-11-23T14:00Z"), synthetic=synthetic, reply=reply,
+                        own_view=own_view)
     return Received(response, clock_synced=True, received_at=received_at)
 
 
@@ -214,11 +216,37 @@ def test_an_older_database_gets_the_reply_requests_synthetic_flag_from_their_res
     database = open_database(store_url)
     with database.transaction() as tx:  # as a receiver of schema version 1 left it
         tx.run("ALTER TABLE reply_requests DROP COLUMN synthetic")
+        tx.run("ALTER TABLE responses DROP COLUMN own_view")
         tx.run("UPDATE schema_version SET version = ?", (1,))
     database.close()
     store = open_store(store_url)
     assert [record["id"] for record in store.reply_requests()] == ["q-real"]
     assert store.stats().synthetic_reply_requests == 1
+    store.close()
+
+
+def test_a_helped_clients_own_view_is_kept_beside_the_mode_and_absent_for_a_client_alone(store):
+    store_rows(store, "b1", [response_row("helped", mode="friend-help", own_view="helper"), response_row("alone")])
+    alone, helped = store.responses()  # in the order of their ids
+    assert (helped["mode"], helped["own_view"]) == ("friend-help", "helper")
+    assert alone["mode"] == "self" and "own_view" not in alone
+
+
+def test_an_older_database_gets_the_own_view_column_and_keeps_its_responses(store_url):
+    store = open_store(store_url)
+    store_rows(store, "b1", [response_row("before", mode="interpreter")])
+    store.close()
+    database = open_database(store_url)
+    with database.transaction() as tx:  # as a receiver of schema version 2 left it
+        tx.run("ALTER TABLE responses DROP COLUMN own_view")
+        tx.run("UPDATE schema_version SET version = ?", (2,))
+    database.close()
+    store = open_store(store_url)
+    later = "2026-11-24T09:00:00Z"
+    store_rows(store, "b2", [response_row("after", mode="interpreter", own_view="yes", received_at=later)])
+    before, after = store.responses()
+    assert (before["id"], "own_view" in before) == ("before", False)  # never asked: absent, as the kiosk sent it
+    assert (after["id"], after["own_view"]) == ("after", "yes")
     store.close()
 
 

@@ -35,9 +35,9 @@ async def to_keyboard(pilot):
     await tap_on(pilot, id="write")
 
 
-async def to_keyboard_group(pilot):
+async def to_keyboard_digits(pilot):
     await to_keyboard(pilot)
-    await tap(pilot, [t for t in visible_targets(pilot.app) if t.has_class("key-group")][0])
+    await tap_on(pilot, id="layer")
 
 
 async def to_privacy_notice(pilot):
@@ -55,6 +55,17 @@ async def to_reply(pilot):
 async def to_contact_method(pilot):
     await to_reply(pilot)
     await tap_on(pilot, id="yes")
+
+
+async def to_keypad(pilot):
+    await to_contact_method(pilot)
+    await tap_on(pilot, value="phone")
+
+
+async def to_number_check(pilot):
+    await to_keypad(pilot)
+    await pilot.press(*"00401234567", "enter")  # one 0 too many: +40, Romania
+    await settle(pilot)
 
 
 async def to_promise(pilot):
@@ -96,10 +107,12 @@ SCREENS = {
     "topics": to_topics,
     "free_text": to_free_text,
     "keyboard": to_keyboard,
-    "keyboard_group": to_keyboard_group,
+    "keyboard_digits": to_keyboard_digits,
     "privacy_notice": to_privacy_notice,
     "reply": to_reply,
     "contact_method": to_contact_method,
+    "keypad": to_keypad,
+    "number_check": to_number_check,
     "promise": to_promise,
     "thanks": to_thanks,
     "idle_warning": to_idle_warning,

@@ -1,6 +1,7 @@
 """A picture of each staff-side screen at 80x24 and 50x15 (the 800x480 panel), in Finnish: the PIN
-pad, the staff panel and its actions, the choice of look, assisted feedback and the hand-over, the resting screens,
-"what happens to my feedback?", the menu, and a "you said, we did" message on the welcome loop.
+pad, the staff panel, its details and actions, a restart's "are you sure?", the choice of look, assisted
+feedback, the hand-over and the helped client's last question, the resting screens, "what happens to my
+feedback?", the menu, and a "you said, we did" message on the welcome loop.
 
 Review a changed picture with `pytest tests/test_staff_snapshots.py --snapshot-report`, and accept
 it with `--snapshot-update`. What differs between runs and machines is held still: the panel's
@@ -70,6 +71,17 @@ async def to_actions(pilot):
     await tap_on(pilot, value="test")  # its result in words: this kiosk is not enrolled
 
 
+async def to_details(pilot):
+    await open_panel(pilot)
+    await tap_on(pilot, value="details")
+
+
+async def to_confirm_restart(pilot):
+    await open_panel(pilot)
+    await tap_on(pilot, value="actions")
+    await tap_on(pilot, value="restart")
+
+
 async def to_themes(pilot):
     await open_panel(pilot)
     await tap_on(pilot, value="actions")
@@ -84,6 +96,15 @@ async def to_modes(pilot):
 async def to_handover(pilot):
     await to_modes(pilot)
     await tap_on(pilot, value="interpreter")
+
+
+async def to_own_view(pilot):
+    await to_handover(pilot)
+    await tap_on(pilot, id="start")
+    await tap_on(pilot, value=4)
+    await tap_on(pilot, id="skip")
+    await tap_on(pilot, id="skip")
+    await tap_on(pilot, id="no")  # no reply: the own-view question comes last
 
 
 async def to_paused(pilot):
@@ -125,10 +146,13 @@ SCREENS = {
     "pin_digits": to_pin_digits,
     "pin_locked": to_pin_locked,
     "panel": to_panel,
+    "details": to_details,
     "actions": to_actions,
+    "confirm_restart": to_confirm_restart,
     "themes": to_themes,
     "modes": to_modes,
     "handover": to_handover,
+    "own_view": to_own_view,
     "paused": to_paused,
     "closed": to_closed,
     "about": to_about,
@@ -152,4 +176,4 @@ def test_staff_screen(snap_compare, config, clock, monkeypatch, screen, size):
 
 def test_the_steady_figures_are_the_ones_the_panel_shows():
     """The held-still keys are real status keys (a renamed key would silently show the live value)."""
-    assert set(STEADY) <= {key for group in screens.staff.STATUS_GROUPS for key in group}
+    assert set(STEADY) <= {key for group in screens.staff.DETAIL_GROUPS for key in group}

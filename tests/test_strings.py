@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import string
 from pathlib import Path
 
 import pytest
 
+from kiosk.easy_language import survey_texts
 from kiosk.errors import UserError
 from kiosk.languages import CODES
 from kiosk.strings import load_strings
+from kiosk.survey import load_survey
 
 
 def test_every_key_has_all_five_languages():
@@ -29,6 +32,16 @@ def test_every_string_can_be_drawn_in_every_language_with_its_placeholders_fille
             shown = strings(key, code, **{name: f"<{name}>" for name in names})
             assert "{" not in shown, (key, code)
             assert all(f"<{name}>" in shown for name in names), (key, code)
+
+
+def test_no_string_breaks_a_word_by_hand():
+    """Targets break words for the width they have, where the language allows (kiosk.hyphenation):
+    a hyphen at a line break in a string would show even where the word fits."""
+    strings = load_strings()
+    texts = {(key, code): text for key in strings.keys() for code, text in strings.in_all_languages(key).items()}
+    texts |= {(key, code): text for key, translations in survey_texts(load_survey()).items()
+              for code, text in translations.items()}
+    assert [where for where, text in texts.items() if re.search(r"-\s*\n", text)] == []
 
 
 def strings_file(tmp_path: Path, **texts: str) -> Path:

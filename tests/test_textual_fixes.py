@@ -10,6 +10,7 @@ import weakref
 from importlib.metadata import version
 
 import pytest
+import textual.app
 import textual.screen
 from textual._styles_cache import StylesCache
 from textual.color import Color
@@ -93,7 +94,8 @@ def renamed_parameter(self, animate=True, *, extra=None):
     lambda patch: patch.setattr(DOMNode, "update_node_styles", renamed_parameter),
     lambda patch: patch.delattr(StylesCache, "get_inner_outer"),
     lambda patch: patch.delattr(textual.screen, "UPDATE_PERIOD"),
-], ids=["another signature", "a method gone", "a constant gone"])
+    lambda patch: patch.setattr(textual.app.App, "_handle_exception", lambda self, exception, traceback: None),
+], ids=["another signature", "a method gone", "a constant gone", "the crash hook moved"])
 def test_a_textual_that_moved_a_patched_name_stops_the_kiosk_naming_its_version(monkeypatch, moved):
     moved(monkeypatch)
     with pytest.raises(UserError, match=f"Textual {version('textual')} has .*screens/textual_fixes.py"):

@@ -244,6 +244,66 @@ def test_after_it_ends_a_visit_holds_no_answers_only_the_persons_choices(new_vis
     assert (visit.language, visit.bigger_text) == ("sv", True)  # the thanks are still in their language
 
 
+# -- when someone helped: are the answers the client's own view? ---------------------------------
+
+
+def helped_visit(new_visit, mode: str = "experience-expert") -> Visit:
+    visit = new_visit()
+    visit.mode = mode
+    return finished_visit(visit)
+
+
+def test_a_helped_client_is_asked_last_whether_the_answers_are_their_own_view(new_visit):
+    visit = helped_visit(new_visit)
+    assert visit.finished and visit.current is None and visit.asks_own_view
+    visit.tell_own_view("partly")
+    assert not visit.asks_own_view
+    response, _ = wire(visit.end())
+    assert (response["mode"], response["own_view"]) == ("experience-expert", "partly")
+    assert set(response) == RESPONSE_FIELDS | {"own_view"}
+
+
+def test_a_client_alone_is_not_asked_and_their_record_has_no_own_view(new_visit):
+    visit = finished_visit(new_visit())
+    assert visit.finished and not visit.asks_own_view
+    with pytest.raises(ValueError):
+        visit.tell_own_view("yes")
+    response, _ = wire(visit.end())
+    assert "own_view" not in response
+
+
+def test_a_helped_client_who_leaves_at_the_last_question_keeps_the_answers_without_an_own_view(new_visit):
+    visit = helped_visit(new_visit, "friend-help")
+    response, _ = wire(visit.end())  # the idle timer: everything was answered, the last question was not
+    assert response["answers"]["more"] == "Hyvä palvelu" and not response["flags"]["partial"]
+    assert "own_view" not in response
+    assert not visit.asks_own_view and visit.own_view is None
+
+
+def test_back_from_the_own_view_question_is_the_last_question_and_an_unknown_view_is_refused(new_visit):
+    visit = helped_visit(new_visit)
+    with pytest.raises(ValueError):
+        visit.tell_own_view("mostly")
+    assert visit.back().type == "reply" and not visit.finished and not visit.asks_own_view
+    visit.skip()
+    assert visit.asks_own_view
+    visit.tell_own_view("helper")
+    assert wire(visit.end())[0]["own_view"] == "helper"
+
+
+def test_the_provider_reads_the_own_view_back_refuses_an_unknown_one_and_takes_older_records(new_visit):
+    from sync.wire.records import RecordInvalid, Response
+
+    visit = helped_visit(new_visit)
+    visit.tell_own_view("yes")
+    response = wire(visit.end())[0]
+    assert Response.from_wire(response).own_view == "yes"
+    with pytest.raises(RecordInvalid, match="own_view"):
+        Response.from_wire({**response, "own_view": "mostly"})
+    older = {key: value for key, value in response.items() if key != "own_view"}  # sealed before it was asked
+    assert Response.from_wire(older).own_view is None
+
+
 def test_someone_is_here_once_they_touch_anything_of_their_own(new_visit):
     in_swedish = {"default_language": "sv"}  # the language the fixture's visits are in
     assert not new_visit(**in_swedish).someone_is_here

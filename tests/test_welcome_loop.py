@@ -14,7 +14,7 @@ from kiosk.survey import default_survey_path
 from screens.question import ChoiceScreen
 from screens.welcome import WelcomeScreen
 from sync.wire.bundle import make_bundle, public_pem, sign
-from tests.pilot import assert_targets_big_enough, build, settle, shown, tap_on, visible_targets
+from tests.pilot import assert_targets_big_enough, build, screen_text, settle, shown, tap_on, visible_targets
 from tests.staff_pilot import finger_tap
 
 BENCHES = Announcement(
@@ -23,6 +23,13 @@ BENCHES = Announcement(
     (Figure({"fi": "Odotti alle 15 min", "sv": "Väntade under 15 min"}, "82 %", responses=5),
      Figure({"fi": "Yöpäivystys tyytyväisiä", "sv": "Nattjouren nöjda"}, "100 %", responses=4)))
 SIGNS = Announcement("signs", {"fi": "Uudet opasteet aulassa.", "fi-x-selko": "Aulassa on uudet kyltit."})
+# A bundle's words that would act on the terminal (set its title, erase the screen, colour the
+# text) or reorder and hide letters (a right-to-left override, a zero-width space, an isolate).
+HOSTILE = {"id": "hostile",
+           "texts": {"fi": "\x1b]0;pwned\x07\x1b[2JLisäsimme\u200b penkkejä.\u202e",
+                     "fi-x-selko": "\x9b31mNyt on \u2066enemmän\u2069 penkkejä."},
+           "figures": [{"label": {"fi": "\x1b[1mOdotti\u200d alle 15 min"}, "value": "82 %\x1b]2;x\x1b\\",
+                        "responses": 9}]}
 
 
 @pytest.fixture
@@ -92,6 +99,23 @@ def test_figures_and_messages_without_the_language_are_left_out():
                                   {"id": "b", "texts": {"fi": "Moi"}, "figures": [{"label": {"fi": "y"},
                                                                                    "value": 90, "responses": "7"}]}])
     assert kept.lines("fi") == ["Moi", "y: 90"]
+
+
+def test_escape_sequences_and_hidden_characters_in_a_bundle_are_cleaned_as_free_text_is():
+    [announcement] = parse_announcements([HOSTILE])
+    assert announcement.lines("fi") == ["Lisäsimme penkkejä.", "Nyt on enemmän penkkejä.", "Odotti alle 15 min: 82 %"]
+
+
+async def test_a_bundles_messages_reach_the_screen_cleaned(quiet_config, clock):
+    app = build(quiet_config, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.station.announcements = parse_announcements([HOSTILE])
+        await next_turn(pilot, clock)
+        text = screen_text(app)
+        assert "Lisäsimme penkkejä" in text and "Odotti alle 15 min: 82 %" in text
+        assert not [char for char in text if char in "\x1b\x9b\x07\u200b\u200d\u202e\u2066\u2069"]
+        assert "pwned" not in text
 
 
 async def test_a_tap_on_a_message_brings_back_the_invitation(quiet_config, clock):

@@ -8,7 +8,9 @@ question exist, is the answer one of its options) the provider checks with the s
 in hand (provider/records.py).
 
 Version 1 records carry `"v": 1`; a record without `v` was sealed before records had
-it and is read as version 1. Fields a newer kiosk adds are ignored.
+it and is read as version 1. Fields a newer kiosk adds are ignored. An optional field
+(`own_view`) is absent when it says nothing, as in the records of kiosks that never knew it:
+adding one keeps the version.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ VERSION = 1
 RESPONSE = "response"
 REPLY_REQUEST = "reply_request"
 CONTACT_KINDS = ("phone", "email")
+# When someone helped, whether the answers are the client's own view: yes, partly, or the helper's.
+OWN_VIEWS = ("yes", "partly", "helper")
 HOUR = re.compile(r"\d{4}-\d\d-\d\dT\d\d:00Z")
 MAX_FREE_TEXT = 10_000  # the most a kiosk's free_text_max allows
 MAX_SHORT_TEXT = 200  # ids, references, modes, contact details, language codes
@@ -33,7 +37,7 @@ ContactKind = Literal["phone", "email"]
 AnswerValue = int | str | tuple[str, ...]
 
 # The columns of each record in exports and in the provider's tables, in this order.
-RESPONSE_COLUMNS = ("id", "survey", "survey_version", "language", "mode", "partial", "misuse", "synthetic",
+RESPONSE_COLUMNS = ("id", "survey", "survey_version", "language", "mode", "own_view", "partial", "misuse", "synthetic",
                     "hour", "kiosk", "unit", "reply")
 REPLY_COLUMNS = ("id", "reference", "contact_kind", "contact", "language", "promised_days", "hour", "kiosk", "unit",
                  "synthetic")
@@ -81,6 +85,9 @@ class Response:
     misuse: bool = False  # a headline answer too soon after the previous response
     synthetic: bool = False  # test or demo data (`kiosk simulate`)
     reply: str | None = None  # the reference of the reply request sent beside it
+    # One of OWN_VIEWS, asked when someone helped; None (absent on the wire) for a client alone, for
+    # a helped client who left before saying, and in records sealed before it was asked.
+    own_view: str | None = None
 
     def to_wire(self) -> dict[str, Any]:
         return {
@@ -88,7 +95,7 @@ class Response:
             "survey": {"id": self.survey_id, "version": self.survey_version},
             "language": self.language,
             "answers": {key: list(value) if isinstance(value, tuple) else value for key, value in self.answers.items()},
-            "mode": self.mode,
+            "mode": self.mode, **({"own_view": self.own_view} if self.own_view is not None else {}),
             "flags": {"partial": self.partial, "misuse": self.misuse, "synthetic": self.synthetic},
             **self.origin.to_wire(), "reply": self.reply,
         }
@@ -104,15 +111,19 @@ class Response:
         reply = data.get("reply")
         if reply is not None and not _is_short_text(reply):
             raise RecordInvalid("reply must be a reference or null")
+        own_view = data.get("own_view")
+        if own_view is not None and own_view not in OWN_VIEWS:
+            raise RecordInvalid(f"own_view must be one of {', '.join(OWN_VIEWS)}, or absent")
         return cls(id=data["id"], survey_id=survey["id"], survey_version=survey["version"],
                    language=_short_text(data, "language"), answers=_answers(data.get("answers")),
-                   mode=_short_text(data, "mode"), origin=Origin.from_wire(data), reply=reply, **flags)
+                   mode=_short_text(data, "mode"), origin=Origin.from_wire(data), reply=reply, own_view=own_view,
+                   **flags)
 
     def row(self) -> dict[str, Any]:
         """The record as a row of RESPONSE_COLUMNS (the answers apart: they vary by survey)."""
         return {"id": self.id, "survey": self.survey_id, "survey_version": self.survey_version,
-                "language": self.language, "mode": self.mode, "partial": self.partial, "misuse": self.misuse,
-                "synthetic": self.synthetic, **self.origin.to_wire(), "reply": self.reply}
+                "language": self.language, "mode": self.mode, "own_view": self.own_view, "partial": self.partial,
+                "misuse": self.misuse, "synthetic": self.synthetic, **self.origin.to_wire(), "reply": self.reply}
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any], answers: Mapping[str, AnswerValue]) -> Response:
@@ -120,7 +131,7 @@ class Response:
         return cls(id=row["id"], survey_id=row["survey"], survey_version=row["survey_version"],
                    language=row["language"], answers=answers, mode=row["mode"], origin=Origin.from_row(row),
                    partial=bool(row["partial"]), misuse=bool(row["misuse"]), synthetic=bool(row["synthetic"]),
-                   reply=row["reply"])
+                   reply=row["reply"], own_view=row["own_view"])
 
 
 @dataclass(frozen=True)
