@@ -12,6 +12,11 @@ PostgreSQL is started as the tests start it (tests/postgres.py), a cluster of it
 the run, but with fsync on, like SQLite's `synchronous = FULL`: a stored batch must survive
 a power cut. Where PostgreSQL cannot be run, the result says why instead. No target: the
 figure is for context (the kiosks share the machine's cores with the receiver).
+
+Then the same on that PostgreSQL through the load balancer: docs/haproxy.cfg run by HAProxy
+in front of two receivers (tests/load_balancer.py, as tests/test_load_balancer.py runs it),
+TLS from the kiosks to HAProxy and from HAProxy to each receiver; where HAProxy is not
+installed, the result says so.
 """
 
 from __future__ import annotations
@@ -21,12 +26,17 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.drain import Drained, drain_at_once, enrolled_kiosk, fill_sealed, running_receiver
+from bench.drain import (REQUESTS_PER_MINUTE, Drained, Receiver, drain_at_once, enrolled_kiosk, fill_sealed,
+                         running_receiver)
+from kiosk.config import KioskConfig
+from provider.config import load_config
+from tests.load_balancer import Balanced, LoadBalancerUnavailable, balanced_receivers
 from tests.postgres import PostgresUnavailable, running_postgres
 
 KIOSKS = 4
 PER_KIOSK = 5_000
 SQLITE, POSTGRESQL = "SQLite", "PostgreSQL"
+BALANCED = "PostgreSQL, through HAProxy to 2 receivers, TLS on both hops"
 
 
 @dataclass(frozen=True)
@@ -57,14 +67,17 @@ class Unavailable:
 
 def measure(kiosks: int = KIOSKS, per_kiosk: int = PER_KIOSK, folder: Path | None = None,
             ) -> list[Intake | Unavailable]:
-    """The intake on SQLite, then on PostgreSQL (or why it could not be measured there)."""
+    """The intake on SQLite, then on PostgreSQL, then on PostgreSQL through the load balancer
+    (or why it could not be measured there)."""
     results: list[Intake | Unavailable] = [measure_on(SQLITE, None, kiosks, per_kiosk, folder)]
     try:
         with running_postgres(durable=True) as postgres:
             postgres.admin("CREATE DATABASE intake")
             results.append(measure_on(POSTGRESQL, postgres.url("intake"), kiosks, per_kiosk, folder))
+            postgres.admin("CREATE DATABASE balanced")
+            results.append(measure_balanced(postgres.url("balanced"), kiosks, per_kiosk, folder))
     except PostgresUnavailable as reason:
-        results.append(Unavailable(POSTGRESQL, str(reason)))
+        results += [Unavailable(POSTGRESQL, str(reason)), Unavailable(BALANCED, str(reason))]
     return results
 
 
@@ -75,9 +88,40 @@ def measure_on(name: str, database: str | None, kiosks: int, per_kiosk: int, fol
         with running_receiver(root / "receiver", database) as receiver:
             configs = [enrolled_kiosk(receiver, root / f"kiosk-{number}", f"intake-{number}")
                        for number in range(1, kiosks + 1)]
-            for config in configs:
-                fill_sealed(config, per_kiosk)
-            return Intake(name, drain_at_once(configs), receiver.stored())
+            return _drained(name, configs, per_kiosk, receiver)
+
+
+def measure_balanced(database: str, kiosks: int, per_kiosk: int, folder: Path | None) -> Intake | Unavailable:
+    """`kiosks` kiosks, enrolled through HAProxy, into two receivers behind it on `database`."""
+    with tempfile.TemporaryDirectory(prefix="bench-balanced-", dir=folder) as temp:
+        root = Path(temp)
+        try:
+            with balanced_receivers(root / "provider", database,
+                                    receiver_lines=f"requests_per_minute = {REQUESTS_PER_MINUTE}\n") as balanced:
+                receiver = Receiver(load_config(balanced.receivers[0].config_file), balanced.url)
+                configs = [_enrolled_through(balanced, receiver, root / f"kiosk-{number}", f"intake-{number}")
+                           for number in range(1, kiosks + 1)]
+                return _drained(BALANCED, configs, per_kiosk, receiver)
+        except LoadBalancerUnavailable as reason:
+            return Unavailable(BALANCED, str(reason))
+
+
+def _enrolled_through(balanced: Balanced, receiver: Receiver, data_dir: Path, kiosk_id: str) -> KioskConfig:
+    """As bench.drain.enrolled_kiosk, over TLS to HAProxy, trusting the frontend's CA."""
+    from kiosk.config import enrolled_config
+    from kiosk.enrolment import write_enrolment
+    from sync.uploader.enrol import enrol
+
+    enrolment = enrol(balanced.url, receiver.add_kiosk(kiosk_id), ca_file=balanced.ca_file)
+    data_dir.mkdir(mode=0o700, parents=True)
+    write_enrolment(data_dir, enrolment)
+    return enrolled_config(data_dir)
+
+
+def _drained(name: str, configs: list[KioskConfig], per_kiosk: int, receiver: Receiver) -> Intake:
+    for config in configs:
+        fill_sealed(config, per_kiosk)
+    return Intake(name, drain_at_once(configs), receiver.stored())
 
 
 def main() -> None:

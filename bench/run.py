@@ -134,6 +134,10 @@ def intake_figures(results: list[intake.Intake | intake.Unavailable], kiosks: in
         figures.append(Figure(what, f"{result.rate:,.0f} envelopes/s ({result.receiver_stored:,} of "
                                     f"{kiosks * per_kiosk:,} stored in {result.seconds:.1f} s"
                                     f"{'; ' + errors if errors else ''})"))
+    rates = {result.database: result.rate for result in results if isinstance(result, intake.Intake)}
+    if intake.POSTGRESQL in rates and intake.BALANCED in rates:
+        figures.append(Figure("Receiver intake on PostgreSQL, through HAProxy to 2 receivers / to 1 receiver directly",
+                              f"{rates[intake.BALANCED] / rates[intake.POSTGRESQL]:.2f}"))
     return figures
 
 

@@ -100,8 +100,15 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--replies", action="store_true", help="the reply requests instead of the responses")
     export.add_argument("--include-synthetic", action="store_true", help="with synthetic (test and demo) data")
     questionnaire = command(commands, "export-questionnaire", _export_questionnaire,
-                            "the survey as a FHIR Questionnaire (default: the newest published)")
-    questionnaire.add_argument("--survey", type=Path)
+                            "FHIR Questionnaires: of every survey version the responses answer, "
+                            "and of the one published now")
+    questionnaire.add_argument("--survey", type=Path, help="only this survey file's")
+
+    backup = command(commands, "backup", _backup, "copy the database to a new file, also while receivers run")
+    backup.add_argument("--to", type=Path, required=True, metavar="FILE", help="the new file (never overwritten)")
+    restore = command(commands, "restore", _restore,
+                      "put a backup back as the database: a new one, with every receiver stopped")
+    restore.add_argument("--from", dest="source", type=Path, required=True, metavar="FILE", help="the backup")
     return parser
 
 
@@ -144,10 +151,13 @@ def _now() -> datetime:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from kiosk.journal import log_handler
     from provider.serve import serve
 
     config = _config(args)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Under systemd, standard error is the journal: each line then carries its level as a priority.
+    logging.basicConfig(level=logging.INFO,
+                        handlers=[log_handler(sys.stderr, "%(asctime)s %(levelname)s %(name)s: %(message)s")])
     with _store(config):  # a database that cannot be opened is one line, before the server starts
         pass
     serve(config)
@@ -343,21 +353,56 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _export_questionnaire(args: argparse.Namespace) -> int:
-    from kiosk.survey import load_survey, parse_survey_text
-    from provider.fhir import questionnaire
+    """A survey file's Questionnaire; else a collection of the Questionnaire of every survey
+    version the stored responses answer, and of the survey published now."""
+    from kiosk.survey import load_survey
+    from provider.fhir import questionnaire, questionnaires
+    from provider.surveys import SurveyCatalog
 
     if args.survey:
-        survey = load_survey(args.survey)
+        document = questionnaire(load_survey(args.survey))
     else:
         with _store(_config(args)) as store:
-            bundle = store.newest_bundle()
-        if bundle is None:
-            survey = load_survey()
-        else:
-            entry = json.loads(bundle.raw)["surveys"][0]
-            survey = parse_survey_text(entry["toml"], f"bundle {bundle.version}")
-    json.dump(questionnaire(survey), sys.stdout, ensure_ascii=False, indent=2)
+            surveys = SurveyCatalog(store).known()
+            wanted = set(store.surveys_answered()) | {_published_survey(store)}
+        document = questionnaires([surveys[key] for key in sorted(wanted) if key in surveys])
+    json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
     print()
+    return 0
+
+
+def _published_survey(store: Store) -> tuple[str, int]:
+    """The survey kiosks are asked now: the newest bundle's, or the bundled default."""
+    from kiosk.survey import load_survey, parse_survey_text
+
+    bundle = store.newest_bundle()
+    if bundle is None:
+        survey = load_survey()
+    else:
+        entry = json.loads(bundle.raw)["surveys"][0]
+        survey = parse_survey_text(entry["toml"], f"bundle {bundle.version}")
+    return survey.id, survey.version
+
+
+# -- backups --------------------------------------------------------------------------------
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from provider.backup import backup
+
+    contents = backup(_config(args).database, args.to)
+    print(f"Backed up {contents.words()} to {args.to}.")
+    print("It holds clients' contact details: keep it as safe as the database itself.")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from provider.backup import restore
+
+    contents = restore(_config(args).database, args.source)
+    print(f"Restored {contents.words()} from {args.source}.")
+    print("What arrived after the backup is not in it. Before starting the receivers, see \"After a restore\" "
+          "in docs/provider-operations.md.")
     return 0
 
 

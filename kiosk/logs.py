@@ -13,19 +13,12 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import traceback
 from pathlib import Path
 
+from kiosk.journal import JournalFormatter, is_the_journal
+
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-JOURNAL_FORMAT = "<%(priority)d>%(name)s: %(message)s"
-# syslog(3) priorities, which journald reads from the prefix (SyslogLevelPrefix=yes).
-PRIORITIES = {logging.DEBUG: 7, logging.INFO: 6, logging.WARNING: 4, logging.ERROR: 3, logging.CRITICAL: 2}
-
-
-class _JournalFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        record.priority = PRIORITIES.get(record.levelno, 6)
-        # One record, one journal entry: a traceback's lines stay in it.
-        return super().format(record).replace("\n", "\n ")
 
 
 def setup_logging(log_dir: Path | None, *, fallback_dir: Path) -> Path | None:
@@ -41,7 +34,7 @@ def setup_logging(log_dir: Path | None, *, fallback_dir: Path) -> Path | None:
         handler.setFormatter(logging.Formatter(FORMAT))
     elif stdout_is_the_journal():
         handler = logging.StreamHandler(sys.__stdout__)
-        handler.setFormatter(_JournalFormatter(JOURNAL_FORMAT))
+        handler.setFormatter(JournalFormatter())
     else:
         fallback_dir.mkdir(parents=True, exist_ok=True)
         log_file = fallback_dir / "kiosk.log"
@@ -62,12 +55,20 @@ def _systemd_logs_directory() -> Path | None:
 
 
 def stdout_is_the_journal() -> bool:
-    """JOURNAL_STREAM names the journal's socket as "device:inode"; it must be our stdout itself
-    (a child of the service whose stdout was redirected would see the variable too)."""
-    stream = os.environ.get("JOURNAL_STREAM", "")
-    try:
-        device, inode = (int(part) for part in stream.split(":"))
-        status = os.fstat(sys.__stdout__.fileno())
-    except (ValueError, OSError, AttributeError):
-        return False
-    return (status.st_dev, status.st_ino) == (device, inode)
+    """Whether systemd connected our standard output to the journal (the screen is stderr)."""
+    return is_the_journal(sys.__stdout__)
+
+
+def crash_report(error: BaseException) -> str:
+    """An error nothing caught, for the log: its type and where it passed, for each error in its
+    chain, but neither its message nor any variable: either could hold what a client typed, or
+    a PIN (`ValueError: invalid literal for int(): 'jonotin liian kauan'`)."""
+    reports, seen = [], set()
+    link: BaseException | None = error
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        frames = "".join(f'  File "{frame.filename}", line {frame.lineno}, in {frame.name}\n'
+                         for frame in traceback.extract_tb(link.__traceback__))
+        reports.append(f"{type(link).__module__}.{type(link).__qualname__} (message left out)\n{frames}")
+        link = link.__cause__ or link.__context__
+    return "caused by ".join(reports).rstrip("\n")

@@ -80,7 +80,10 @@ def _private_file(path: Path) -> None:
     and -shm files it makes beside it the database file's own mode. A folder that was there is
     left as it was: it may be shared (/srv, a mount point)."""
     private_folder(path.parent)
-    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    if not path.exists():
+        # Never open an existing database behind SQLite's back: closing any descriptor of a file
+        # drops every POSIX lock this process holds on it, SQLite's own among them.
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
     os.chmod(path, 0o600)
 
 

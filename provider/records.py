@@ -13,10 +13,11 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from kiosk.guard import ContactError, parse_email, parse_phone
 from kiosk.languages import CODES
 from kiosk.survey import Question, Survey
 from sync.wire.protocol import INVALID_RECORD, UNKNOWN_SURVEY
-from sync.wire.records import AnswerValue, Record, RecordInvalid, Response, record_from_wire
+from sync.wire.records import AnswerValue, Record, RecordInvalid, ReplyRequest, Response, record_from_wire
 
 SurveyLookup = Callable[[str, int], Survey | None]
 
@@ -37,9 +38,23 @@ def checked_record(opened: Any, kiosk_id: str, survey_for: SurveyLookup) -> Reco
         raise _invalid("the record names another kiosk than its envelope")
     if isinstance(record, Response):
         _check_response(record, survey_for)
-    elif record.language not in CODES:
-        raise _invalid("language is not one the kiosk speaks")
+    else:
+        _check_reply_request(record)
     return record
+
+
+def _check_reply_request(request: ReplyRequest) -> None:
+    if request.language not in CODES:
+        raise _invalid("language is not one the kiosk speaks")
+    # The kiosk keeps a phone number as E.164 and an address as parsed: the same parsing must
+    # give it back unchanged, or it is no phone number or address (a formula, say).
+    parse = {"phone": parse_phone, "email": parse_email}[request.contact_kind]
+    try:
+        kept = parse(request.contact).value
+    except ContactError:
+        kept = None
+    if kept != request.contact:
+        raise _invalid(f"contact is not a {request.contact_kind} as the kiosk keeps one")
 
 
 def is_unicode(document: Any) -> bool:

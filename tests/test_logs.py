@@ -37,7 +37,7 @@ def test_systemds_log_folder_gets_a_rotating_file(tmp_path):
     assert not (tmp_path / "kiosk.log").exists()
 
 
-def test_the_journal_gets_one_entry_per_record_with_its_priority(tmp_path):
+def test_the_journal_gets_every_line_of_a_record_with_its_priority(tmp_path):
     # Stand in for journald: stdout is a file whose device and inode JOURNAL_STREAM names.
     journal = tmp_path / "journal"
     with journal.open("w") as stdout:
@@ -48,8 +48,9 @@ def test_the_journal_gets_one_entry_per_record_with_its_priority(tmp_path):
                                 stderr=subprocess.PIPE, text=True, env=env, check=True)
     assert result.stderr == ""
     lines = journal.read_text().splitlines()
-    assert "<4>kiosk.test: the outbox is 3 deep" in lines
-    assert "<6>kiosk.test: two" in lines and " lines" in lines  # a continuation, not a new entry
+    assert "<4>WARNING kiosk.test: the outbox is 3 deep" in lines
+    # journald makes each line an entry: the second line of a record keeps its level too.
+    assert "<6>INFO kiosk.test: two" in lines and "<6>lines" in lines
     assert not (tmp_path / "kiosk.log").exists()
 
 
@@ -58,3 +59,23 @@ def test_a_stray_journal_variable_is_not_trusted(tmp_path):
     assert "the outbox is 3 deep" in (tmp_path / "kiosk.log").read_text()
     assert "<4>" not in result.stdout
 
+
+
+def test_a_crash_report_says_what_and_where_but_no_message_and_no_variable():
+    from kiosk.logs import crash_report
+
+    def save(text):
+        try:
+            int(text)
+        except ValueError as error:
+            raise RuntimeError(f"could not save {text!r}") from error
+
+    typed = "jonotin liian kauan"
+    try:
+        save(typed)
+    except RuntimeError as error:
+        report = crash_report(error)
+    assert "builtins.RuntimeError" in report and "builtins.ValueError" in report  # the chain, in order
+    assert report.index("RuntimeError") < report.index("ValueError")
+    assert ", in save" in report and "test_logs.py" in report
+    assert typed not in report and "invalid literal" not in report

@@ -299,6 +299,13 @@ RECORD_FAULTS = {
                                                            "contact": None}),
     "a reply request flagged neither way": ("invalid-record", {**visit(contact=Contact("phone", PHONE))[1],
                                                                "flags": {"synthetic": "no"}}),
+    "an e-mail address that is a spreadsheet formula": ("invalid-record", {
+        **visit(contact=Contact("email", "a@example.fi"))[1],
+        "contact": {"kind": "email", "value": '=HYPERLINK("http://x","click")'}}),
+    "a phone number that is not one": ("invalid-record", {
+        **visit(contact=Contact("phone", PHONE))[1], "contact": {"kind": "phone", "value": "call me"}}),
+    "a phone number not as the kiosk keeps it": ("invalid-record", {
+        **visit(contact=Contact("phone", PHONE))[1], "contact": {"kind": "phone", "value": "040 123 4567"}}),
 }
 
 

@@ -308,15 +308,24 @@ def test_export_fhir_is_a_bundle_of_questionnaire_responses(capsys, config_file,
     assert {entry["resource"]["resourceType"] for entry in document["entry"]} == {"QuestionnaireResponse"}
 
 
-def test_export_questionnaire_of_the_newest_published_survey(capsys, config_file, ready, tmp_path):
+def exported_questionnaires(capsys, config_file) -> list[str]:
     document = json.loads(run(capsys, "export-questionnaire", "--config", config_file)[1])
-    Questionnaire.model_validate(document)
-    assert document["url"].endswith("visit-feedback") and document["version"] == "1"
+    assert (document["resourceType"], document["type"]) == ("Bundle", "collection")
+    for entry in document["entry"]:
+        Questionnaire.model_validate(entry["resource"])
+    return [entry["resource"]["version"] for entry in document["entry"]]
+
+
+def test_export_questionnaire_of_every_survey_version_answered_and_the_one_published(capsys, config_file, collected,
+                                                                                       tmp_path):
+    assert exported_questionnaires(capsys, config_file) == ["1"]  # answered, and the default
     survey = tmp_path / "survey.toml"
     survey.write_text(default_survey_path().read_text(encoding="utf-8").replace("version = 1", "version = 7"),
                       encoding="utf-8")
     run(capsys, "publish", "--survey", survey, "--config", config_file)
-    assert json.loads(run(capsys, "export-questionnaire", "--config", config_file)[1])["version"] == "7"
+    assert exported_questionnaires(capsys, config_file) == ["1", "7"]  # the responses still answer version 1
+    only = json.loads(run(capsys, "export-questionnaire", "--survey", survey, "--config", config_file)[1])
+    assert (only["resourceType"], only["version"]) == ("Questionnaire", "7")
 
 
 # -- serve ----------------------------------------------------------------------------------
